@@ -1,0 +1,46 @@
+"""pip-scoped-auth: pip credentials scoped per index URL instead of per host.
+
+This module must stay import-light: the ``.pth`` file imports the package (to
+reach :mod:`pip_scoped_auth._bootstrap`) in every Python process of the
+environment, so nothing here may import more than the standard library's
+already-loaded modules. Heavier modules load only inside the functions below.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "activate", "deactivate", "is_active"]
+
+
+def activate() -> None:
+    """Scope pip's credentials in this process.
+
+    Patches pip's auth module now if it is already imported, and arms the
+    import hook so that it is patched when it is imported later. The ``.pth``
+    file does the second half of this at start-up; call it yourself when the
+    ``.pth`` file is not processed (``python -S``, embedded interpreters).
+    """
+    from pip_scoped_auth import _bootstrap
+
+    _bootstrap.arm(force=True)
+
+
+def deactivate() -> None:
+    """Undo :func:`activate`: pip's own methods are restored, the hook disarmed."""
+    import sys
+
+    from pip_scoped_auth import _bootstrap
+
+    _bootstrap.disarm()
+    adapter = sys.modules.get("pip_scoped_auth.pip_adapter")
+    if adapter is not None:
+        adapter.unpatch_all()
+
+
+def is_active() -> bool:
+    """True where at least one pip auth module in this process is patched."""
+    import sys
+
+    adapter = sys.modules.get("pip_scoped_auth.pip_adapter")
+    return bool(adapter is not None and adapter.patched_modules())

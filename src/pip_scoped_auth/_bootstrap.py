@@ -1,0 +1,127 @@
+"""The start-up hook: standard library only, and cheap.
+
+The ``.pth`` file runs this in every Python process of the environment, so it
+must not import ``wrapt``, pip or the rest of this package: it only places a
+finder at the front of :data:`sys.meta_path` that reacts to pip's auth module
+and nothing else. When that module has finished executing, the finder hands it
+to :mod:`pip_scoped_auth.pip_adapter`, which is the first heavy import.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from types import ModuleType
+from typing import Any
+
+#: pip's auth module, and pipenv's vendored copy of it.
+TARGETS = frozenset(
+    {
+        "pip._internal.network.auth",
+        "pipenv.patched.pip._internal.network.auth",
+    }
+)
+
+_OFF_VALUES = frozenset({"0", "false", "off", "no"})
+
+
+def disabled_by_env() -> bool:
+    """``PIP_SCOPED_AUTH=0`` (or false/off/no) switches the shim off completely."""
+    return os.environ.get("PIP_SCOPED_AUTH", "1").strip().lower() in _OFF_VALUES
+
+
+class _PatchingLoader:
+    """Runs the real loader, then patches the freshly executed module."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        create = getattr(self.loader, "create_module", None)
+        return create(spec) if create is not None else None
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        # Put the real loader back so introspection (inspect, linecache,
+        # importlib.reload) sees pip's own module exactly as unpatched.
+        module.__loader__ = self.loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        on_import(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loader, name)
+
+
+class ScopedAuthFinder:
+    """A meta-path finder that only ever answers for :data:`TARGETS`."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in TARGETS:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or isinstance(finder, ScopedAuthFinder):
+                continue
+            find_spec = getattr(finder, "find_spec", None)
+            if find_spec is None:
+                continue
+            spec = find_spec(fullname, path, target)
+            if spec is None:
+                continue
+            if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader = _PatchingLoader(spec.loader)
+            return spec
+        return None
+
+    def invalidate_caches(self) -> None:
+        return None
+
+
+def on_import(module: ModuleType) -> None:
+    """Patch a just-imported pip auth module; never let an error escape."""
+    try:
+        from pip_scoped_auth import pip_adapter
+
+        pip_adapter.patch_module(module)
+    except Exception as exc:
+        # The adapter reports its own failures; this only catches an adapter
+        # that cannot even be imported (wrapt missing, a broken install).
+        warn_once(f"cannot load ({type(exc).__name__}: {exc}); pip runs unpatched")
+
+
+_warned = False
+
+
+def warn_once(message: str) -> None:
+    """Print one line on stderr, once per process: the only output at default verbosity."""
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    try:
+        sys.stderr.write(f"WARNING: pip-scoped-auth: {message}\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: S110 - a closed stderr must not break pip
+        pass
+
+
+def arm(force: bool = False) -> bool:
+    """Install the finder (once); patch any target that is already imported.
+
+    Returns False where ``PIP_SCOPED_AUTH`` disables the shim (unless
+    ``force``, used by :func:`pip_scoped_auth.activate`).
+    """
+    if not force and disabled_by_env():
+        return False
+    if not any(isinstance(f, ScopedAuthFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, ScopedAuthFinder())
+    for name in TARGETS:
+        module = sys.modules.get(name)
+        if module is not None:
+            on_import(module)
+    return True
+
+
+def disarm() -> None:
+    """Remove the finder; already patched modules stay patched until unpatched."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, ScopedAuthFinder)]

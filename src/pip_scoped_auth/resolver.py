@@ -1,0 +1,138 @@
+"""Which credentials a request URL gets: the scoped replacement for pip's lookup.
+
+No pip imports: pip's netrc and keyring access come in as callables
+(:class:`Lookup`), so the order of sources is unit-testable on its own.
+
+Order for a URL under a configured index's scope (first answer wins):
+
+1. credentials embedded in the request URL itself (left to pip: ``None``);
+2. credentials embedded in that index's URL;
+3. credentials learned for that scope earlier in the run (a 401 answered by
+   keyring or the prompt), if the usernames agree;
+4. netrc (when pip allows it): host-level by design, so it only ever fills a
+   scope that has nothing of its own;
+5. keyring (when pip allows it, i.e. after a 401), asked by the index URL and
+   then by the host, the way pip does;
+6. the username alone, if the index URL names one, and nothing more.
+
+pip's per-host ``passwords`` cache is never consulted for a scoped URL: that
+cache is the bug. Outside every scope the answer is ``None``, meaning "ask pip".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from pip_scoped_auth.scopes import Credentials, CredentialStore, IndexEntry, ScopeTable
+
+__all__ = ["AuthState", "Lookup"]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """pip's own credential sources, bridged by the adapter."""
+
+    netrc: Callable[[str], Optional[Credentials]]
+    keyring: Callable[[str, Optional[str]], Optional[Credentials]]
+
+
+def _strip_auth(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, path = rest.partition("/")
+    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path}"
+
+
+class AuthState:
+    """Per ``MultiDomainBasicAuth`` state: the scope table and what was learned.
+
+    The table is rebuilt whenever pip swaps its ``index_urls`` list (it does,
+    mid-run, when a requirements file carries ``--index-url``), detected by
+    the list's identity and length so the check costs nothing per request.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._source: object = None
+        self._source_len = -1
+        self._table = ScopeTable()
+        self.store = CredentialStore()
+        self._keyring_answers: dict[tuple[str, Optional[str]], Optional[Credentials]] = {}
+
+    def table(self, index_urls: Optional[Sequence[str]]) -> ScopeTable:
+        with self._lock:
+            size = len(index_urls) if index_urls else 0
+            if index_urls is not self._source or size != self._source_len:
+                self._table = ScopeTable.from_urls(index_urls or ())
+                self._source = index_urls
+                self._source_len = size
+            return self._table
+
+    def entry_for(self, index_urls: Optional[Sequence[str]], url: str) -> Optional[IndexEntry]:
+        return self.table(index_urls).lookup(url)
+
+    def learn(self, entry: IndexEntry, username: str, password: str) -> None:
+        """Remember credentials that a server accepted for a URL of this scope."""
+        if not entry.has_credentials:
+            self.store.put(entry.scope, username, password)
+
+    def keyring_key(self, entry: IndexEntry) -> str:
+        """The keyring service name for an index: its URL as configured, without auth."""
+        return _strip_auth(entry.url)
+
+    def _keyring(self, lookup: Lookup, entry: IndexEntry, netloc: str, username: Optional[str]) -> Optional[Credentials]:
+        """Ask keyring by index URL, then by host, caching answers for the run.
+
+        Keyring can be slow (a subprocess, a D-Bus round trip), so each
+        question is asked once per run, misses included.
+        """
+        for service in (self.keyring_key(entry), netloc):
+            key = (service, username)
+            with self._lock:
+                known = key in self._keyring_answers
+                answer = self._keyring_answers.get(key)
+            if not known:
+                answer = lookup.keyring(service, username)
+                with self._lock:
+                    self._keyring_answers[key] = answer
+            if answer and answer[0] is not None and answer[1] is not None:
+                return answer
+        return None
+
+    def resolve(
+        self,
+        index_urls: Optional[Sequence[str]],
+        url: str,
+        username: Optional[str],
+        password: Optional[str],
+        lookup: Lookup,
+        *,
+        allow_netrc: bool = True,
+        allow_keyring: bool = False,
+    ) -> Optional[Credentials]:
+        """Credentials for ``url`` (given without auth), or ``None`` to defer to pip."""
+        if username is not None and password is not None:
+            return None
+        entry = self.entry_for(index_urls, url)
+        if entry is None:
+            return None
+        if entry.has_credentials and username in (None, entry.username):
+            return entry.username, entry.password
+        username = username if username is not None else entry.username
+        learned = self.store.get(entry.scope)
+        if learned is not None and username in (None, learned[0]):
+            return learned
+        if allow_netrc:
+            found = lookup.netrc(url)
+            if found:
+                return found
+        if allow_keyring:
+            netloc = url.partition("://")[2].partition("/")[0]
+            found = self._keyring(lookup, entry, netloc, username)
+            if found:
+                return found
+        return username, None
