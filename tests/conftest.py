@@ -1,0 +1,3 @@
+"""Shared pytest configuration: the fake GitLab fixtures are available everywhere."""
+
+pytest_plugins = ["tests.gitlab.fixtures"]

@@ -1,0 +1,163 @@
+"""How the shim is installed and loaded: the ``.pth`` file, laziness, the kill switch,
+and what happens on a pip whose internals it does not recognise."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.gitlab import FakeGitLab
+from tests.integration import pipenvs
+from tests.integration.conftest import MakePip
+from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP
+
+MODULES_AT_START = (
+    "import json, sys; print(json.dumps(sorted(m for m in sys.modules"
+    " if m.split('.')[0] in ('pip', 'wrapt', 'pip_scoped_auth', 'keyring'))))"
+)
+
+
+def site_packages(python: Path | str, user: bool = False, env: dict[str, str] | None = None) -> Path:
+    code = "import site; print(site.getusersitepackages())" if user else "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True, env=env)
+    return Path(out.stdout.strip())
+
+
+def modules_at_start(python: Path | str, env: dict[str, str]) -> list[str]:
+    out = subprocess.run([str(python), "-c", MODULES_AT_START], capture_output=True, text=True, env=env, check=True)
+    assert out.stderr == "", out.stderr
+    return list(json.loads(out.stdout))
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_python_start_up_loads_only_the_bootstrap(make_pip: MakePip, pip_version: str) -> None:
+    pip = make_pip(pip_version)
+    assert (site_packages(pip.python) / "pip_scoped_auth.pth").is_file()
+    assert modules_at_start(pip.python, pip.env()) == ["pip_scoped_auth", "pip_scoped_auth._bootstrap"]
+
+
+def test_importing_pip_auth_activates_the_shim(make_pip: MakePip) -> None:
+    pip = make_pip(NEWEST_PIP)
+    code = "import pip._internal.network.auth, pip_scoped_auth; print(pip_scoped_auth.is_active())"
+    out = subprocess.run([str(pip.python), "-c", code], capture_output=True, text=True, env=pip.env())
+    assert out.stdout.strip() == "True", out.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "false", "OFF"])
+def test_kill_switch_loads_nothing(make_pip: MakePip, value: str) -> None:
+    pip = make_pip(NEWEST_PIP)
+    env = pip.env({"PIP_SCOPED_AUTH": value})
+    assert modules_at_start(pip.python, env) == []
+    code = "import pip._internal.network.auth, sys; print('pip_scoped_auth' in sys.modules)"
+    out = subprocess.run([str(pip.python), "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_kill_switch_restores_the_bug(gitlab: FakeGitLab, make_pip: MakePip) -> None:
+    """With PIP_SCOPED_AUTH=0 the shimmed venv behaves like stock pip 22.3 again."""
+    gitlab.add_project(1, "g/one")
+    gitlab.add_project(2, "g/two")
+    gitlab.add_package(1, "one", "1.0")
+    gitlab.add_package(2, "two", "1.0")
+    t1, t2 = gitlab.project_deploy_token(1), gitlab.project_deploy_token(2)
+    pip = make_pip(pipenvs.OLDEST_PIP)
+    pip.secrets += [t1.secret, t2.secret]
+    args = ["one", "two", "--index-url", gitlab.project_index_url(1, t1), "--extra-index-url", gitlab.project_index_url(2, t2)]
+    off = pip.install(*args, env={"PIP_SCOPED_AUTH": "0"})
+    assert off.returncode != 0, off.redacted()
+    gitlab.clear_log()
+    on = pip.install(*args)
+    assert on.returncode == 0, on.redacted()
+    assert all(e.status == 200 for e in gitlab.file_requests()), gitlab.describe_log()
+
+
+def _fresh_venv(path: Path) -> Path:
+    subprocess.run([pipenvs.base_python(), "-m", "venv", str(path)], check=True, capture_output=True)
+    return pipenvs.venv_python(path)
+
+
+def test_user_install_puts_the_pth_in_user_site(tmp_path: Path, shim_wheel: Path) -> None:
+    python = _fresh_venv(tmp_path / "venv")
+    # A venv hides user site; use the base interpreter with a private user base.
+    base = pipenvs.base_python()
+    env = pipenvs.scrubbed_env(tmp_path / "home", {"PYTHONUSERBASE": str(tmp_path / "userbase")})
+    proc = subprocess.run(
+        [base, "-m", "pip", "install", "--user", "--no-deps", "--no-index", str(shim_wheel)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    user_site = site_packages(base, user=True, env=env)
+    assert (user_site / "pip_scoped_auth.pth").is_file()
+    assert "pip_scoped_auth._bootstrap" in modules_at_start(base, env)
+    assert python.exists()
+
+
+def test_editable_install_puts_the_pth_in_site_packages(tmp_path: Path) -> None:
+    python = _fresh_venv(tmp_path / "venv")
+    # Building the editable wheel needs hatchling from the registry: this step
+    # uses the machine's own pip configuration, like every venv build here.
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "-e", str(pipenvs.ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (site_packages(python) / "pip_scoped_auth.pth").is_file()
+    env = pipenvs.scrubbed_env(tmp_path / "home")
+    # wrapt is not installed here, and that must not matter at start-up.
+    assert modules_at_start(python, env) == ["pip_scoped_auth", "pip_scoped_auth._bootstrap"]
+
+
+def _pip_with_renamed_internals(pip_site: Path, overlay: Path) -> None:
+    """Copy pip and rename one hooked method, as a future pip release might."""
+    shutil.copytree(pip_site / "pip", overlay / "pip")
+    auth = overlay / "pip" / "_internal" / "network" / "auth.py"
+    text = auth.read_text()
+    assert "def _get_new_credentials(" in text
+    auth.write_text(text.replace("_get_new_credentials(", "_find_new_credentials("))
+
+
+def test_unrecognised_pip_runs_unpatched_with_one_warning(
+    gitlab: FakeGitLab, make_pip: MakePip, tmp_path: Path
+) -> None:
+    pip = make_pip(NEWEST_PIP)
+    overlay = tmp_path / "overlay"
+    _pip_with_renamed_internals(site_packages(pip.python), overlay)
+    gitlab.add_project(1, "g/one")
+    gitlab.add_package(1, "one", "1.0")
+    token = gitlab.project_deploy_token(1)
+    pip.secrets.append(token.secret)
+    env = {"PYTHONPATH": str(overlay)}
+    result = pip.install("one", "--index-url", gitlab.project_index_url(1, token), env=env)
+    assert result.returncode == 0, result.redacted()
+    warnings = [line for line in result.output.splitlines() if "pip-scoped-auth" in line]
+    assert len(warnings) == 1, result.redacted()
+    assert f"pip {NEWEST_PIP} is not supported" in warnings[0]
+    assert "_get_new_credentials" in warnings[0]
+    assert "Traceback" not in result.output
+    code = "import pip, pip._internal.network.auth, pip_scoped_auth; print(pip.__file__, pip_scoped_auth.is_active())"
+    out = subprocess.run([str(pip.python), "-c", code], capture_output=True, text=True, env=pip.env(env))
+    assert out.stdout.split()[-1] == "False"
+    assert str(overlay) in out.stdout
+
+
+def test_pip_errors_pass_through_unchanged(make_pip: MakePip) -> None:
+    """A pip error is pip's own message, not a shim traceback."""
+    pip = make_pip(NEWEST_PIP)
+    result = pip.install("nothing-here", "--index-url", "http://127.0.0.1:9/simple", "--retries", "0", "--timeout", "2")
+    assert result.returncode != 0
+    assert "pip-scoped-auth" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_host_python_is_not_touched() -> None:
+    """Guard: the test process itself may have the shim, but never imports wrapt at start."""
+    out = subprocess.run([sys.executable, "-c", MODULES_AT_START], capture_output=True, text=True, check=True)
+    assert "wrapt" not in out.stdout

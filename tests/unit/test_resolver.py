@@ -1,0 +1,87 @@
+"""The order of credential sources for a scoped URL, with fake netrc/keyring."""
+
+from __future__ import annotations
+
+from pip_scoped_auth.resolver import AuthState, Lookup
+from pip_scoped_auth.scopes import Credentials
+
+P1 = "http://gl.test/api/v4/projects/1/packages/pypi"
+P2 = "http://gl.test/api/v4/projects/2/packages/pypi"
+
+
+class Sources:
+    def __init__(self, netrc: Credentials | None = None, keyring: dict[str, Credentials] | None = None) -> None:
+        self.netrc_answer = netrc
+        self.keyring_answers = keyring or {}
+        self.keyring_calls: list[tuple[str, str | None]] = []
+
+    def lookup(self) -> Lookup:
+        def keyring(url: str, username: str | None) -> Credentials | None:
+            self.keyring_calls.append((url, username))
+            return self.keyring_answers.get(url)
+
+        return Lookup(netrc=lambda url: self.netrc_answer, keyring=keyring)
+
+
+def test_outside_every_scope_defers_to_pip() -> None:
+    state = AuthState()
+    assert state.resolve([f"http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"], "http://gl.test/other", None, None, Sources().lookup()) is None
+
+
+def test_url_credentials_defer_to_pip() -> None:
+    state = AuthState()
+    urls = ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    assert state.resolve(urls, f"{P1}/files/x", "v", "w", Sources().lookup()) is None
+
+
+def test_index_credentials_beat_learned_and_netrc() -> None:
+    state = AuthState()
+    urls = ["http://u1:t1@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    entry = state.entry_for(urls, f"{P1}/files/x")
+    assert entry is not None
+    state.store.put(entry.scope, "u1", "stale")
+    answer = state.resolve(urls, f"{P1}/files/x", None, None, Sources(netrc=("n", "netrc")).lookup())
+    assert answer == ("u1", "t1")
+
+
+def test_learned_credentials_stay_in_their_scope() -> None:
+    state = AuthState()
+    urls = [f"{P1}/simple", f"{P2}/simple"]
+    e1 = state.entry_for(urls, f"{P1}/simple/pkg/")
+    assert e1 is not None
+    state.learn(e1, "__token__", "T1")
+    sources = Sources()
+    assert state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup()) == ("__token__", "T1")
+    # Scope 2 learned nothing: it gets nothing, not scope 1's token.
+    assert state.resolve(urls, f"{P2}/files/x", None, None, sources.lookup()) == (None, None)
+
+
+def test_netrc_fills_only_a_scope_without_its_own() -> None:
+    state = AuthState()
+    urls = ["http://u1:t1@gl.test/api/v4/projects/1/packages/pypi/simple", f"{P2}/simple"]
+    sources = Sources(netrc=("n", "netrc"))
+    assert state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup()) == ("u1", "t1")
+    assert state.resolve(urls, f"{P2}/files/x", None, None, sources.lookup()) == ("n", "netrc")
+    assert state.resolve(urls, f"{P2}/files/x", None, None, sources.lookup(), allow_netrc=False) == (None, None)
+
+
+def test_keyring_is_asked_by_index_url_once_per_run() -> None:
+    state = AuthState()
+    urls = ["http://__token__@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    sources = Sources(keyring={f"{P1}/simple": ("__token__", "K1")})
+    assert state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup()) == ("__token__", None)
+    assert sources.keyring_calls == []  # keyring only when pip allows it (after a 401)
+    for _ in range(3):
+        got = state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup(), allow_keyring=True)
+        assert got == ("__token__", "K1")
+    assert sources.keyring_calls == [(f"{P1}/simple", "__token__")]
+
+
+def test_index_list_is_read_live() -> None:
+    state = AuthState()
+    first = ["http://a:1@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    assert state.resolve(first, f"{P1}/files/x", None, None, Sources().lookup()) == ("a", "1")
+    second = ["http://b:2@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    assert state.resolve(second, f"{P1}/files/x", None, None, Sources().lookup()) == ("b", "2")
+    first.append("http://c:3@gl.test/api/v4/projects/2/packages/pypi/simple")
+    assert state.resolve(first, f"{P2}/files/x", None, None, Sources().lookup()) == ("c", "3")
