@@ -85,7 +85,7 @@ def check_module(module: ModuleType) -> list[str]:
         missing = [p for p in expected if p not in params]
         if missing:
             problems.append(f"MultiDomainBasicAuth.{name} lacks {', '.join(missing)}")
-    init_params = _params(cls.__init__)
+    init_params = _params(cls.__dict__.get("__init__"))
     if "index_urls" not in init_params:
         problems.append("MultiDomainBasicAuth.__init__ lacks index_urls")
     if not callable(getattr(module, "split_auth_netloc_from_url", None)):
@@ -179,7 +179,7 @@ class _PipBridge:
 
     def state(self, auth: Any) -> AuthState:
         state = auth.__dict__.get(_STATE_ATTR)
-        if state is None:
+        if not isinstance(state, AuthState):
             state = AuthState()
             auth.__dict__[_STATE_ATTR] = state
         return state
@@ -331,7 +331,9 @@ def _basic_credentials(request: Any) -> tuple[str, str] | None:
     return username, password
 
 
-def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], pos: int, name: str, default: Any = None) -> Any:
+def _arg(
+    args: tuple[Any, ...], kwargs: dict[str, Any], pos: int, name: str, default: Any = None
+) -> Any:
     if len(args) > pos:
         return args[pos]
     return kwargs.get(name, default)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Optional
 
 from pip_scoped_auth.scopes import Credentials, CredentialStore, IndexEntry, ScopeTable
 
@@ -35,8 +34,8 @@ __all__ = ["AuthState", "Lookup"]
 class Lookup:
     """pip's own credential sources, bridged by the adapter."""
 
-    netrc: Callable[[str], Optional[Credentials]]
-    keyring: Callable[[str, Optional[str]], Optional[Credentials]]
+    netrc: Callable[[str], Credentials | None]
+    keyring: Callable[[str, str | None], Credentials | None]
 
 
 def _strip_auth(url: str) -> str:
@@ -61,9 +60,9 @@ class AuthState:
         self._source_len = -1
         self._table = ScopeTable()
         self.store = CredentialStore()
-        self._keyring_answers: dict[tuple[str, Optional[str]], Optional[Credentials]] = {}
+        self._keyring_answers: dict[tuple[str, str | None], Credentials | None] = {}
 
-    def table(self, index_urls: Optional[Sequence[str]]) -> ScopeTable:
+    def table(self, index_urls: Sequence[str] | None) -> ScopeTable:
         with self._lock:
             size = len(index_urls) if index_urls else 0
             if index_urls is not self._source or size != self._source_len:
@@ -72,7 +71,7 @@ class AuthState:
                 self._source_len = size
             return self._table
 
-    def entry_for(self, index_urls: Optional[Sequence[str]], url: str) -> Optional[IndexEntry]:
+    def entry_for(self, index_urls: Sequence[str] | None, url: str) -> IndexEntry | None:
         return self.table(index_urls).lookup(url)
 
     def learn(self, entry: IndexEntry, username: str, password: str) -> None:
@@ -84,7 +83,9 @@ class AuthState:
         """The keyring service name for an index: its URL as configured, without auth."""
         return _strip_auth(entry.url)
 
-    def _keyring(self, lookup: Lookup, entry: IndexEntry, netloc: str, username: Optional[str]) -> Optional[Credentials]:
+    def _keyring(
+        self, lookup: Lookup, entry: IndexEntry, netloc: str, username: str | None
+    ) -> Credentials | None:
         """Ask keyring by index URL, then by host, caching answers for the run.
 
         Keyring can be slow (a subprocess, a D-Bus round trip), so each
@@ -105,15 +106,15 @@ class AuthState:
 
     def resolve(
         self,
-        index_urls: Optional[Sequence[str]],
+        index_urls: Sequence[str] | None,
         url: str,
-        username: Optional[str],
-        password: Optional[str],
+        username: str | None,
+        password: str | None,
         lookup: Lookup,
         *,
         allow_netrc: bool = True,
         allow_keyring: bool = False,
-    ) -> Optional[Credentials]:
+    ) -> Credentials | None:
         """Credentials for ``url`` (given without auth), or ``None`` to defer to pip."""
         if username is not None and password is not None:
             return None

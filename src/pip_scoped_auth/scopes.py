@@ -18,13 +18,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Optional, Tuple
+from typing import NamedTuple, Optional
 from urllib.parse import quote, unquote, urlsplit
 
 __all__ = [
     "DEFAULT_PORTS",
-    "Credentials",
     "CredentialStore",
+    "Credentials",
     "IndexEntry",
     "Origin",
     "Scope",
@@ -43,7 +43,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 
 #: ``(username, password)``; either may be ``None`` (pip's ``AuthInfo``).
-Credentials = Tuple[Optional[str], Optional[str]]
+Credentials = tuple[Optional[str], Optional[str]]
 
 
 class Origin(NamedTuple):
@@ -86,7 +86,9 @@ def _normalise_host(host: str) -> str:
 
 
 def _normalise_segment(segment: str) -> str:
-    return quote(unquote(segment, errors="surrogateescape"), safe=_SEGMENT_SAFE, errors="surrogateescape")
+    return quote(
+        unquote(segment, errors="surrogateescape"), safe=_SEGMENT_SAFE, errors="surrogateescape"
+    )
 
 
 def _path_segments(path: str) -> tuple[str, ...]:
@@ -143,7 +145,9 @@ def request_location(url: str) -> Scope | None:
         port = parts.port
     except (ValueError, TypeError):
         return None
-    origin = Origin(scheme, _normalise_host(host), port if port is not None else DEFAULT_PORTS[scheme])
+    origin = Origin(
+        scheme, _normalise_host(host), port if port is not None else DEFAULT_PORTS[scheme]
+    )
     return Scope(origin, _path_segments(parts.path))
 
 

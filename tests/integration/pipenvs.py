@@ -74,7 +74,7 @@ def _locked(path: Path) -> Iterator[None]:
 def source_digest() -> str:
     """A digest of everything that goes into the wheel, to know when to reinstall."""
     digest = hashlib.sha256()
-    files = sorted((ROOT / "src").rglob("*")) + [ROOT / "pyproject.toml"]
+    files = [*sorted((ROOT / "src").rglob("*")), ROOT / "pyproject.toml"]
     for path in files:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(ROOT)).encode())
@@ -82,12 +82,20 @@ def source_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def _run_checked(cmd: Sequence[str | os.PathLike[str]], what: str, env: Mapping[str, str] | None = None) -> None:
+def _run_checked(
+    cmd: Sequence[str | os.PathLike[str]], what: str, env: Mapping[str, str] | None = None
+) -> None:
     proc = subprocess.run(
-        [str(c) for c in cmd], capture_output=True, text=True, env=dict(env) if env else None, timeout=900
+        [str(c) for c in cmd],
+        capture_output=True,
+        text=True,
+        env=dict(env) if env else None,
+        timeout=900,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"{what} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{what} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
 
 
 def build_wheel(out_dir: Path) -> Path:
@@ -96,7 +104,18 @@ def build_wheel(out_dir: Path) -> Path:
     for old in out_dir.glob("pip_scoped_auth-*.whl"):
         old.unlink()
     _run_checked(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out_dir, ROOT],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            out_dir,
+            ROOT,
+        ],
         "building the project wheel",
     )
     (wheel,) = out_dir.glob("pip_scoped_auth-*.whl")
@@ -122,7 +141,9 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def ensure_venv(pip_version: str, shim: bool, wheel: Path | None, python: str | None = None) -> Path:
+def ensure_venv(
+    pip_version: str, shim: bool, wheel: Path | None, python: str | None = None
+) -> Path:
     """Create (once) the venv for ``pip_version``; install the shim wheel if asked."""
     python = python or base_python()
     py = python_version(python)
@@ -134,7 +155,15 @@ def ensure_venv(pip_version: str, shim: bool, wheel: Path | None, python: str | 
             shutil.rmtree(venv, ignore_errors=True)
             _run_checked([python, "-m", "venv", venv], f"creating {name}")
             _run_checked(
-                [venv_python(venv), "-m", "pip", "install", "-q", f"pip=={pip_version}", *VENV_PACKAGES],
+                [
+                    venv_python(venv),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    f"pip=={pip_version}",
+                    *VENV_PACKAGES,
+                ],
                 f"installing pip {pip_version} into {name}",
             )
             ready.write_text("ok")
@@ -144,7 +173,16 @@ def ensure_venv(pip_version: str, shim: bool, wheel: Path | None, python: str | 
             digest = source_digest()
             if not marker.exists() or marker.read_text() != digest:
                 _run_checked(
-                    [venv_python(venv), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", wheel],
+                    [
+                        venv_python(venv),
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        "--no-deps",
+                        "--force-reinstall",
+                        wheel,
+                    ],
                     f"installing the shim into {name}",
                 )
                 marker.write_text(digest)

@@ -131,4 +131,6 @@ def test_scenario_5_fails_on_stock_pip(projects: FakeGitLab, make_pip: MakePip) 
     assert result.returncode != 0, result.redacted()
     assert "404" in result.output, result.redacted()
     wrong = [e for e in projects.file_requests() if e.project_id == P1]
-    assert wrong and wrong[0].token is tokens[P2] and wrong[0].status == 404, projects.describe_log()
+    assert wrong and wrong[0].token is tokens[P2] and wrong[0].status == 404, (
+        projects.describe_log()
+    )

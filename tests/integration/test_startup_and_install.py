@@ -22,14 +22,24 @@ MODULES_AT_START = (
 )
 
 
-def site_packages(python: Path | str, user: bool = False, env: dict[str, str] | None = None) -> Path:
-    code = "import site; print(site.getusersitepackages())" if user else "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True, env=env)
+def site_packages(
+    python: Path | str, user: bool = False, env: dict[str, str] | None = None
+) -> Path:
+    code = (
+        "import site; print(site.getusersitepackages())"
+        if user
+        else "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    )
+    out = subprocess.run(
+        [str(python), "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     return Path(out.stdout.strip())
 
 
 def modules_at_start(python: Path | str, env: dict[str, str]) -> list[str]:
-    out = subprocess.run([str(python), "-c", MODULES_AT_START], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [str(python), "-c", MODULES_AT_START], capture_output=True, text=True, env=env, check=True
+    )
     assert out.stderr == "", out.stderr
     return list(json.loads(out.stdout))
 
@@ -38,13 +48,18 @@ def modules_at_start(python: Path | str, env: dict[str, str]) -> list[str]:
 def test_python_start_up_loads_only_the_bootstrap(make_pip: MakePip, pip_version: str) -> None:
     pip = make_pip(pip_version)
     assert (site_packages(pip.python) / "pip_scoped_auth.pth").is_file()
-    assert modules_at_start(pip.python, pip.env()) == ["pip_scoped_auth", "pip_scoped_auth._bootstrap"]
+    assert modules_at_start(pip.python, pip.env()) == [
+        "pip_scoped_auth",
+        "pip_scoped_auth._bootstrap",
+    ]
 
 
 def test_importing_pip_auth_activates_the_shim(make_pip: MakePip) -> None:
     pip = make_pip(NEWEST_PIP)
     code = "import pip._internal.network.auth, pip_scoped_auth; print(pip_scoped_auth.is_active())"
-    out = subprocess.run([str(pip.python), "-c", code], capture_output=True, text=True, env=pip.env())
+    out = subprocess.run(
+        [str(pip.python), "-c", code], capture_output=True, text=True, env=pip.env()
+    )
     assert out.stdout.strip() == "True", out.stderr
 
 
@@ -67,7 +82,14 @@ def test_kill_switch_restores_the_bug(gitlab: FakeGitLab, make_pip: MakePip) -> 
     t1, t2 = gitlab.project_deploy_token(1), gitlab.project_deploy_token(2)
     pip = make_pip(pipenvs.OLDEST_PIP)
     pip.secrets += [t1.secret, t2.secret]
-    args = ["one", "two", "--index-url", gitlab.project_index_url(1, t1), "--extra-index-url", gitlab.project_index_url(2, t2)]
+    args = [
+        "one",
+        "two",
+        "--index-url",
+        gitlab.project_index_url(1, t1),
+        "--extra-index-url",
+        gitlab.project_index_url(2, t2),
+    ]
     off = pip.install(*args, env={"PIP_SCOPED_AUTH": "0"})
     assert off.returncode != 0, off.redacted()
     gitlab.clear_log()
@@ -77,7 +99,9 @@ def test_kill_switch_restores_the_bug(gitlab: FakeGitLab, make_pip: MakePip) -> 
 
 
 def _fresh_venv(path: Path) -> Path:
-    subprocess.run([pipenvs.base_python(), "-m", "venv", str(path)], check=True, capture_output=True)
+    subprocess.run(
+        [pipenvs.base_python(), "-m", "venv", str(path)], check=True, capture_output=True
+    )
     return pipenvs.venv_python(path)
 
 
@@ -142,8 +166,13 @@ def test_unrecognised_pip_runs_unpatched_with_one_warning(
     assert f"pip {NEWEST_PIP} is not supported" in warnings[0]
     assert "_get_new_credentials" in warnings[0]
     assert "Traceback" not in result.output
-    code = "import pip, pip._internal.network.auth, pip_scoped_auth; print(pip.__file__, pip_scoped_auth.is_active())"
-    out = subprocess.run([str(pip.python), "-c", code], capture_output=True, text=True, env=pip.env(env))
+    code = (
+        "import pip, pip._internal.network.auth, pip_scoped_auth;"
+        " print(pip.__file__, pip_scoped_auth.is_active())"
+    )
+    out = subprocess.run(
+        [str(pip.python), "-c", code], capture_output=True, text=True, env=pip.env(env)
+    )
     assert out.stdout.split()[-1] == "False"
     assert str(overlay) in out.stdout
 
@@ -151,7 +180,15 @@ def test_unrecognised_pip_runs_unpatched_with_one_warning(
 def test_pip_errors_pass_through_unchanged(make_pip: MakePip) -> None:
     """A pip error is pip's own message, not a shim traceback."""
     pip = make_pip(NEWEST_PIP)
-    result = pip.install("nothing-here", "--index-url", "http://127.0.0.1:9/simple", "--retries", "0", "--timeout", "2")
+    result = pip.install(
+        "nothing-here",
+        "--index-url",
+        "http://127.0.0.1:9/simple",
+        "--retries",
+        "0",
+        "--timeout",
+        "2",
+    )
     assert result.returncode != 0
     assert "pip-scoped-auth" not in result.output
     assert "Traceback" not in result.output
@@ -159,5 +196,7 @@ def test_pip_errors_pass_through_unchanged(make_pip: MakePip) -> None:
 
 def test_host_python_is_not_touched() -> None:
     """Guard: the test process itself may have the shim, but never imports wrapt at start."""
-    out = subprocess.run([sys.executable, "-c", MODULES_AT_START], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MODULES_AT_START], capture_output=True, text=True, check=True
+    )
     assert "wrapt" not in out.stdout

@@ -10,7 +10,9 @@ P2 = "http://gl.test/api/v4/projects/2/packages/pypi"
 
 
 class Sources:
-    def __init__(self, netrc: Credentials | None = None, keyring: dict[str, Credentials] | None = None) -> None:
+    def __init__(
+        self, netrc: Credentials | None = None, keyring: dict[str, Credentials] | None = None
+    ) -> None:
         self.netrc_answer = netrc
         self.keyring_answers = keyring or {}
         self.keyring_calls: list[tuple[str, str | None]] = []
@@ -25,7 +27,16 @@ class Sources:
 
 def test_outside_every_scope_defers_to_pip() -> None:
     state = AuthState()
-    assert state.resolve([f"http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"], "http://gl.test/other", None, None, Sources().lookup()) is None
+    assert (
+        state.resolve(
+            ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"],
+            "http://gl.test/other",
+            None,
+            None,
+            Sources().lookup(),
+        )
+        is None
+    )
 
 
 def test_url_credentials_defer_to_pip() -> None:
@@ -40,7 +51,9 @@ def test_index_credentials_beat_learned_and_netrc() -> None:
     entry = state.entry_for(urls, f"{P1}/files/x")
     assert entry is not None
     state.store.put(entry.scope, "u1", "stale")
-    answer = state.resolve(urls, f"{P1}/files/x", None, None, Sources(netrc=("n", "netrc")).lookup())
+    answer = state.resolve(
+        urls, f"{P1}/files/x", None, None, Sources(netrc=("n", "netrc")).lookup()
+    )
     assert answer == ("u1", "t1")
 
 
@@ -62,7 +75,9 @@ def test_netrc_fills_only_a_scope_without_its_own() -> None:
     sources = Sources(netrc=("n", "netrc"))
     assert state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup()) == ("u1", "t1")
     assert state.resolve(urls, f"{P2}/files/x", None, None, sources.lookup()) == ("n", "netrc")
-    assert state.resolve(urls, f"{P2}/files/x", None, None, sources.lookup(), allow_netrc=False) == (None, None)
+    assert state.resolve(
+        urls, f"{P2}/files/x", None, None, sources.lookup(), allow_netrc=False
+    ) == (None, None)
 
 
 def test_keyring_is_asked_by_index_url_once_per_run() -> None:

@@ -97,7 +97,9 @@ def test_first_listed_index_wins_a_shared_scope() -> None:
 
 
 def test_garbage_in_the_index_list_is_ignored() -> None:
-    table = ScopeTable.from_urls(["", "::::", "http://h.test:bad/x", 42, "http://u:t@h.test/ok/simple"])  # type: ignore[list-item]
+    table = ScopeTable.from_urls(
+        ["", "::::", "http://h.test:bad/x", 42, "http://u:t@h.test/ok/simple"]
+    )  # type: ignore[list-item]
     assert len(table.entries) == 1
 
 
