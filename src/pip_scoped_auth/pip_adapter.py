@@ -251,7 +251,7 @@ def _get_url_and_credentials(
     )
     if decision is None:
         return _call_pip(wrapped, *args, **kwargs)
-    username, password = decision
+    username, password = decision.credentials
     if username is not None or password is not None:
         # pip's own normalisation: HTTPBasicAuth needs strings, and code that
         # reads ``passwords[netloc]`` expects the credentials just used there.
@@ -279,7 +279,7 @@ def _get_new_credentials(
     )
     if decision is None:
         return _call_pip(wrapped, *args, **kwargs)
-    return decision
+    return decision.credentials
 
 
 def _handle_401(

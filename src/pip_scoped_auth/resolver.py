@@ -24,10 +24,45 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pip_scoped_auth.scopes import Credentials, CredentialStore, IndexEntry, ScopeTable
 
-__all__ = ["AuthState", "Lookup"]
+__all__ = ["AuthState", "Decision", "Lookup", "Source"]
+
+
+class Source:
+    """Where a decision's credentials came from (for logs, ``explain`` and tests)."""
+
+    INDEX_URL = "index-url"
+    LEARNED = "learned"
+    NETRC = "netrc"
+    KEYRING = "keyring"
+    USERNAME_ONLY = "username-only"
+    NONE = "none"
+
+
+class Decision(NamedTuple):
+    """The answer for one URL: what to send, and which rule decided it.
+
+    Never printed whole: :meth:`describe` is the redacted form.
+    """
+
+    username: str | None
+    password: str | None
+    source: str
+    entry: IndexEntry
+
+    @property
+    def credentials(self) -> Credentials:
+        return self.username, self.password
+
+    def describe(self) -> str:
+        """One log line's worth, without the secret."""
+        who = "no credentials" if self.username is None else f"user {self.username!r}"
+        if self.password:
+            who += " with a password"
+        return f"scope {self.entry.scope}: {who} from {self.source}"
 
 
 @dataclass(frozen=True)
@@ -114,26 +149,28 @@ class AuthState:
         *,
         allow_netrc: bool = True,
         allow_keyring: bool = False,
-    ) -> Credentials | None:
-        """Credentials for ``url`` (given without auth), or ``None`` to defer to pip."""
+    ) -> Decision | None:
+        """The decision for ``url`` (given without auth), or ``None`` to defer to pip."""
         if username is not None and password is not None:
             return None
         entry = self.entry_for(index_urls, url)
         if entry is None:
             return None
         if entry.has_credentials and username in (None, entry.username):
-            return entry.username, entry.password
+            return Decision(entry.username, entry.password, Source.INDEX_URL, entry)
         username = username if username is not None else entry.username
         learned = self.store.get(entry.scope)
         if learned is not None and username in (None, learned[0]):
-            return learned
+            return Decision(*learned, Source.LEARNED, entry)
         if allow_netrc:
             found = lookup.netrc(url)
             if found:
-                return found
+                return Decision(*found, Source.NETRC, entry)
         if allow_keyring:
             netloc = url.partition("://")[2].partition("/")[0]
             found = self._keyring(lookup, entry, netloc, username)
             if found:
-                return found
-        return username, None
+                return Decision(*found, Source.KEYRING, entry)
+        if username is not None:
+            return Decision(username, None, Source.USERNAME_ONLY, entry)
+        return Decision(None, None, Source.NONE, entry)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from pip_scoped_auth.resolver import AuthState, Lookup
+from pip_scoped_auth.resolver import AuthState, Decision, Lookup, Source
 from pip_scoped_auth.scopes import Credentials
 
 P1 = "http://gl.test/api/v4/projects/1/packages/pypi"
 P2 = "http://gl.test/api/v4/projects/2/packages/pypi"
+
+
+def resolve(state: AuthState, *args: object, **kwargs: object) -> object:
+    """``state.resolve`` reduced to what is sent, or ``None`` where pip decides."""
+    decision = state.resolve(*args, **kwargs)  # type: ignore[arg-type]
+    return None if decision is None else decision.credentials
 
 
 class Sources:
@@ -28,7 +34,8 @@ class Sources:
 def test_outside_every_scope_defers_to_pip() -> None:
     state = AuthState()
     assert (
-        state.resolve(
+        resolve(
+            state,
             ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"],
             "http://gl.test/other",
             None,
@@ -42,7 +49,7 @@ def test_outside_every_scope_defers_to_pip() -> None:
 def test_url_credentials_defer_to_pip() -> None:
     state = AuthState()
     urls = ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"]
-    assert state.resolve(urls, f"{P1}/files/x", "v", "w", Sources().lookup()) is None
+    assert resolve(state, urls, f"{P1}/files/x", "v", "w", Sources().lookup()) is None
 
 
 def test_index_credentials_beat_learned_and_netrc() -> None:
@@ -51,8 +58,8 @@ def test_index_credentials_beat_learned_and_netrc() -> None:
     entry = state.entry_for(urls, f"{P1}/files/x")
     assert entry is not None
     state.store.put(entry.scope, "u1", "stale")
-    answer = state.resolve(
-        urls, f"{P1}/files/x", None, None, Sources(netrc=("n", "netrc")).lookup()
+    answer = resolve(
+        state, urls, f"{P1}/files/x", None, None, Sources(netrc=("n", "netrc")).lookup()
     )
     assert answer == ("u1", "t1")
 
@@ -64,19 +71,22 @@ def test_learned_credentials_stay_in_their_scope() -> None:
     assert e1 is not None
     state.learn(e1, "__token__", "T1")
     sources = Sources()
-    assert state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup()) == ("__token__", "T1")
+    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.lookup()) == (
+        "__token__",
+        "T1",
+    )
     # Scope 2 learned nothing: it gets nothing, not scope 1's token.
-    assert state.resolve(urls, f"{P2}/files/x", None, None, sources.lookup()) == (None, None)
+    assert resolve(state, urls, f"{P2}/files/x", None, None, sources.lookup()) == (None, None)
 
 
 def test_netrc_fills_only_a_scope_without_its_own() -> None:
     state = AuthState()
     urls = ["http://u1:t1@gl.test/api/v4/projects/1/packages/pypi/simple", f"{P2}/simple"]
     sources = Sources(netrc=("n", "netrc"))
-    assert state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup()) == ("u1", "t1")
-    assert state.resolve(urls, f"{P2}/files/x", None, None, sources.lookup()) == ("n", "netrc")
-    assert state.resolve(
-        urls, f"{P2}/files/x", None, None, sources.lookup(), allow_netrc=False
+    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.lookup()) == ("u1", "t1")
+    assert resolve(state, urls, f"{P2}/files/x", None, None, sources.lookup()) == ("n", "netrc")
+    assert resolve(
+        state, urls, f"{P2}/files/x", None, None, sources.lookup(), allow_netrc=False
     ) == (None, None)
 
 
@@ -84,10 +94,15 @@ def test_keyring_is_asked_by_index_url_once_per_run() -> None:
     state = AuthState()
     urls = ["http://__token__@gl.test/api/v4/projects/1/packages/pypi/simple"]
     sources = Sources(keyring={f"{P1}/simple": ("__token__", "K1")})
-    assert state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup()) == ("__token__", None)
+    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.lookup()) == (
+        "__token__",
+        None,
+    )
     assert sources.keyring_calls == []  # keyring only when pip allows it (after a 401)
     for _ in range(3):
-        got = state.resolve(urls, f"{P1}/files/x", None, None, sources.lookup(), allow_keyring=True)
+        got = resolve(
+            state, urls, f"{P1}/files/x", None, None, sources.lookup(), allow_keyring=True
+        )
         assert got == ("__token__", "K1")
     assert sources.keyring_calls == [(f"{P1}/simple", "__token__")]
 
@@ -95,8 +110,22 @@ def test_keyring_is_asked_by_index_url_once_per_run() -> None:
 def test_index_list_is_read_live() -> None:
     state = AuthState()
     first = ["http://a:1@gl.test/api/v4/projects/1/packages/pypi/simple"]
-    assert state.resolve(first, f"{P1}/files/x", None, None, Sources().lookup()) == ("a", "1")
+    assert resolve(state, first, f"{P1}/files/x", None, None, Sources().lookup()) == ("a", "1")
     second = ["http://b:2@gl.test/api/v4/projects/1/packages/pypi/simple"]
-    assert state.resolve(second, f"{P1}/files/x", None, None, Sources().lookup()) == ("b", "2")
+    assert resolve(state, second, f"{P1}/files/x", None, None, Sources().lookup()) == ("b", "2")
     first.append("http://c:3@gl.test/api/v4/projects/2/packages/pypi/simple")
-    assert state.resolve(first, f"{P2}/files/x", None, None, Sources().lookup()) == ("c", "3")
+    assert resolve(state, first, f"{P2}/files/x", None, None, Sources().lookup()) == ("c", "3")
+
+
+def test_decisions_name_their_source_and_never_show_the_secret() -> None:
+    state = AuthState()
+    urls = ["http://u1:s3cr3t@gl.test/api/v4/projects/1/packages/pypi/simple", f"{P2}/simple"]
+    decision = state.resolve(urls, f"{P1}/files/x", None, None, Sources().lookup())
+    assert isinstance(decision, Decision) and decision.source == Source.INDEX_URL
+    assert (
+        "s3cr3t" not in decision.describe() and "projects/1/packages/pypi/" in decision.describe()
+    )
+    none = state.resolve(urls, f"{P2}/files/x", None, None, Sources().lookup())
+    assert none is not None and none.source == Source.NONE
+    netrc = state.resolve(urls, f"{P2}/files/x", None, None, Sources(netrc=("n", "pw")).lookup())
+    assert netrc is not None and netrc.source == Source.NETRC and "pw" not in netrc.describe()
