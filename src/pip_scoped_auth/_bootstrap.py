@@ -14,11 +14,13 @@ import sys
 from types import ModuleType
 from typing import Any
 
-#: pip's auth module, and pipenv's vendored copy of it.
+#: pip's auth module and link model, and pipenv's vendored copies of them.
 TARGETS = frozenset(
     {
         "pip._internal.network.auth",
+        "pip._internal.models.link",
         "pipenv.patched.pip._internal.network.auth",
+        "pipenv.patched.pip._internal.models.link",
     }
 )
 

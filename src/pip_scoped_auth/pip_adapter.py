@@ -25,31 +25,47 @@ from typing import Any
 import wrapt
 
 from pip_scoped_auth import _bootstrap
-from pip_scoped_auth.resolver import AuthState, Lookup
+from pip_scoped_auth.provenance import Provenance
+from pip_scoped_auth.resolver import AuthState, Decision, Lookup
 from pip_scoped_auth.scopes import Credentials
 
 #: Oldest pip whose auth module this adapter was written against.
 MIN_PIP = (22, 0)
 
-#: Hooked methods and the parameters each must accept.
+#: Hooked methods of ``MultiDomainBasicAuth`` and the parameters each must accept.
 HOOKS: dict[str, tuple[str, ...]] = {
     "_get_url_and_credentials": ("self", "original_url"),
     "_get_new_credentials": ("self", "original_url", "allow_netrc", "allow_keyring"),
     "handle_401": ("self", "resp"),
 }
+#: ``Link.__init__`` parameters provenance reads.
+LINK_INIT = ("self", "url", "comes_from")
+#: ``SessionRedirectMixin.rebuild_auth`` (pip's vendored requests) parameters.
+REBUILD_AUTH = ("self", "prepared_request", "response")
 
 _STATE_ATTR = "_pip_scoped_auth_state"
 
-_lock = threading.Lock()
-#: module name -> {method name: original function}, for unpatch.
-_patched: dict[str, dict[str, Any]] = {}
+_AUTH_SUFFIX = "._internal.network.auth"
+_LINK_SUFFIX = "._internal.models.link"
+
+_lock = threading.RLock()
+#: module name -> [(owner, attribute, original)], for unpatch.
+_patched: dict[str, list[tuple[Any, str, Any]]] = {}
+#: pip root ("pip", "pipenv.patched.pip") -> the link/page map of this process.
+_provenances: dict[str, Provenance] = {}
+#: pip roots found unsupported: nothing of theirs is patched.
+_unsupported: set[str] = set()
 _stood_down = False
+
+
+def pip_root(module: ModuleType) -> str:
+    """``pip`` or ``pipenv.patched.pip``: the package that owns ``module``."""
+    return module.__name__.rsplit("._internal", 1)[0]
 
 
 def pip_version(module: ModuleType) -> str:
     """The version of the pip that owns ``module`` (pip's or pipenv's copy)."""
-    root = module.__name__.rsplit("._internal", 1)[0]
-    pip = sys.modules.get(root)
+    pip = sys.modules.get(pip_root(module))
     return str(getattr(pip, "__version__", "unknown"))
 
 
@@ -63,8 +79,28 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def _params(func: Any) -> tuple[str, ...]:
+    try:
+        return tuple(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return ()
+
+
+def _missing_params(owner: type, name: str, expected: tuple[str, ...]) -> str | None:
+    func = owner.__dict__.get(name)
+    if not callable(func):
+        return f"{owner.__name__}.{name} is missing"
+    params = _params(func)
+    if not params:
+        return f"{owner.__name__}.{name} has no readable signature"
+    missing = [p for p in expected if p not in params]
+    if missing:
+        return f"{owner.__name__}.{name} lacks {', '.join(missing)}"
+    return None
+
+
 def check_module(module: ModuleType) -> list[str]:
-    """What in ``module`` differs from what the wrappers expect (empty: all good)."""
+    """What in pip's auth module differs from what the wrappers expect (empty: all good)."""
     problems: list[str] = []
     version = _version_tuple(pip_version(module))
     if version and version < MIN_PIP:
@@ -73,20 +109,10 @@ def check_module(module: ModuleType) -> list[str]:
     if not isinstance(cls, type):
         return [*problems, "MultiDomainBasicAuth is missing"]
     for name, expected in HOOKS.items():
-        func = cls.__dict__.get(name)
-        if not callable(func):
-            problems.append(f"MultiDomainBasicAuth.{name} is missing")
-            continue
-        try:
-            params = tuple(inspect.signature(func).parameters)
-        except (TypeError, ValueError):
-            problems.append(f"MultiDomainBasicAuth.{name} has no readable signature")
-            continue
-        missing = [p for p in expected if p not in params]
-        if missing:
-            problems.append(f"MultiDomainBasicAuth.{name} lacks {', '.join(missing)}")
-    init_params = _params(cls.__dict__.get("__init__"))
-    if "index_urls" not in init_params:
+        problem = _missing_params(cls, name, expected)
+        if problem:
+            problems.append(problem)
+    if "index_urls" not in _params(cls.__dict__.get("__init__")):
         problems.append("MultiDomainBasicAuth.__init__ lacks index_urls")
     if not callable(getattr(module, "split_auth_netloc_from_url", None)):
         problems.append("split_auth_netloc_from_url is missing")
@@ -100,54 +126,95 @@ def check_module(module: ModuleType) -> list[str]:
     return problems
 
 
-def _params(func: Any) -> tuple[str, ...]:
+def check_link_module(module: ModuleType) -> list[str]:
+    """What in pip's ``models.link`` differs from what provenance expects."""
+    cls = getattr(module, "Link", None)
+    if not isinstance(cls, type):
+        return ["Link is missing"]
+    problem = _missing_params(cls, "__init__", LINK_INIT)
+    return [problem] if problem else []
+
+
+def _redirect_mixin(root: str) -> type | None:
+    sessions = sys.modules.get(f"{root}._vendor.requests.sessions")
+    mixin = getattr(sessions, "SessionRedirectMixin", None)
+    if isinstance(mixin, type) and _missing_params(mixin, "rebuild_auth", REBUILD_AUTH) is None:
+        return mixin
+    return None
+
+
+def _refuse(module: ModuleType, problems: list[str]) -> bool:
+    """Leave this pip entirely unpatched, with the one warning line."""
+    root = pip_root(module)
+    _unsupported.add(root)
+    for name in [n for n in _patched if n.startswith(f"{root}._internal.")]:
+        _unpatch(name)
+    _bootstrap.warn_once(
+        f"pip {pip_version(module)} is not supported ({'; '.join(problems)}); pip runs unpatched"
+    )
+    return False
+
+
+def _wrap_all(name: str, targets: list[tuple[Any, str, Callable[..., Any]]]) -> None:
+    undo: list[tuple[Any, str, Any]] = []
     try:
-        return tuple(inspect.signature(func).parameters)
-    except (TypeError, ValueError):
-        return ()
+        for owner, attr, wrapper in targets:
+            original = owner.__dict__[attr]
+            wrapt.wrap_function_wrapper(owner, attr, wrapper)
+            undo.append((owner, attr, original))
+    except Exception:
+        for owner, attr, original in reversed(undo):
+            setattr(owner, attr, original)
+        raise
+    _patched[name] = undo
 
 
 def patch_module(module: ModuleType) -> bool:
-    """Wrap ``module.MultiDomainBasicAuth``; warn and leave it alone if it does not fit."""
+    """Patch one of pip's modules (auth or link); warn and leave pip alone if it does not fit."""
     with _lock:
-        if module.__name__ in _patched:
+        name = module.__name__
+        root = pip_root(module)
+        if name in _patched:
             return True
-        problems = check_module(module)
-        if problems:
-            _bootstrap.warn_once(
-                f"pip {pip_version(module)} is not supported ({'; '.join(problems)}); "
-                "pip runs unpatched"
-            )
+        if root in _unsupported:
             return False
-        cls = module.MultiDomainBasicAuth
-        originals = {name: cls.__dict__[name] for name in HOOKS}
-        bridge = _PipBridge(module)
-        wrappers = {
-            "_get_url_and_credentials": _guarded(bridge, _get_url_and_credentials),
-            "_get_new_credentials": _guarded(bridge, _get_new_credentials),
-            "handle_401": _guarded(bridge, _handle_401),
-        }
-        try:
-            for name, wrapper in wrappers.items():
-                wrapt.wrap_function_wrapper(cls, name, wrapper)
-        except Exception:
-            for name, original in originals.items():
-                setattr(cls, name, original)
-            raise
-        _patched[module.__name__] = originals
-        return True
+        if name.endswith(_AUTH_SUFFIX):
+            problems = check_module(module)
+            if problems:
+                return _refuse(module, problems)
+            bridge = _PipBridge(module, _provenances.setdefault(root, Provenance()))
+            cls = module.MultiDomainBasicAuth
+            targets: list[tuple[Any, str, Callable[..., Any]]] = [
+                (cls, "_get_url_and_credentials", _guarded(bridge, _get_url_and_credentials)),
+                (cls, "_get_new_credentials", _guarded(bridge, _get_new_credentials)),
+                (cls, "handle_401", _guarded(bridge, _handle_401)),
+            ]
+            mixin = _redirect_mixin(root)
+            if mixin is not None:
+                targets.append((mixin, "rebuild_auth", _guarded(bridge, _rebuild_auth)))
+            _wrap_all(name, targets)
+            return True
+        if name.endswith(_LINK_SUFFIX):
+            problems = check_link_module(module)
+            if problems:
+                return _refuse(module, problems)
+            provenance = _provenances.setdefault(root, Provenance())
+            link_init = _link_init(provenance, pip_version(module))
+            _wrap_all(name, [(module.Link, "__init__", link_init)])
+            return True
+        return False
+
+
+def _unpatch(name: str) -> None:
+    for owner, attr, original in reversed(_patched.pop(name, [])):
+        setattr(owner, attr, original)
 
 
 def unpatch_all() -> None:
     """Restore pip's own methods in every module patched so far."""
     with _lock:
-        for name, originals in list(_patched.items()):
-            module = sys.modules.get(name)
-            cls = getattr(module, "MultiDomainBasicAuth", None)
-            if cls is not None:
-                for attr, original in originals.items():
-                    setattr(cls, attr, original)
-            del _patched[name]
+        for name in list(_patched):
+            _unpatch(name)
 
 
 def patched_modules() -> list[str]:
@@ -158,13 +225,25 @@ def patched_modules() -> list[str]:
 class _PipBridge:
     """The few pip functions the resolver needs, found once per pip module."""
 
-    def __init__(self, module: ModuleType) -> None:
+    def __init__(self, module: ModuleType, provenance: Provenance) -> None:
         self.module = module
+        self.provenance = provenance
         self.version = pip_version(module)
         self.split_auth_netloc_from_url: Callable[[str], tuple[str, str, Credentials]] = (
             module.split_auth_netloc_from_url
         )
         self.get_netrc_auth: Callable[[str], Any] = module.get_netrc_auth
+        requests_auth = sys.modules.get(f"{pip_root(module)}._vendor.requests.auth")
+        self._basic_auth_str: Callable[[str, str], str] | None = getattr(
+            requests_auth, "_basic_auth_str", None
+        )
+
+    def basic_auth_header(self, username: str, password: str) -> str:
+        """The header value requests' own ``HTTPBasicAuth`` would send."""
+        if self._basic_auth_str is not None:
+            return self._basic_auth_str(username, password)
+        raw = f"{username}:{password}".encode("latin1")
+        return "Basic " + base64.b64encode(raw).decode("ascii")
 
     def keyring(self, auth: Any, url: str, username: str | None) -> Credentials | None:
         """Ask keyring the way this pip version does (module function or method)."""
@@ -180,7 +259,7 @@ class _PipBridge:
     def state(self, auth: Any) -> AuthState:
         state = auth.__dict__.get(_STATE_ATTR)
         if not isinstance(state, AuthState):
-            state = AuthState()
+            state = AuthState(self.provenance)
             auth.__dict__[_STATE_ATTR] = state
         return state
 
@@ -231,11 +310,15 @@ def _call_pip(wrapped: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _stand_down(bridge: _PipBridge, exc: BaseException) -> None:
+    _stand_down_version(bridge.version, exc)
+
+
+def _stand_down_version(version: str, exc: BaseException) -> None:
     global _stood_down
     _stood_down = True
     # Only the exception's type: its message could quote a URL with a token.
     _bootstrap.warn_once(
-        f"internal error ({type(exc).__name__}) with pip {bridge.version}; "
+        f"internal error ({type(exc).__name__}) with pip {version}; "
         "pip continues unpatched for this run"
     )
 
@@ -244,11 +327,8 @@ def _get_url_and_credentials(
     bridge: _PipBridge, wrapped: Any, auth: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     original_url = _arg(args, kwargs, 0, "original_url")
-    url, netloc, (username, password) = bridge.split_auth_netloc_from_url(original_url)
-    state = bridge.state(auth)
-    decision = state.resolve(
-        auth.index_urls, url, username, password, bridge.lookup(auth), allow_netrc=True
-    )
+    url, netloc, _ = bridge.split_auth_netloc_from_url(original_url)
+    decision = _decide(bridge, auth, original_url)
     if decision is None:
         return _call_pip(wrapped, *args, **kwargs)
     username, password = decision.credentials
@@ -285,14 +365,20 @@ def _get_new_credentials(
 def _handle_401(
     bridge: _PipBridge, wrapped: Any, auth: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
+    """pip's 401 retry, plus what every answer teaches (pip calls this for every response)."""
     resp = _arg(args, kwargs, 0, "resp")
-    if getattr(resp, "status_code", None) != 401:
-        return _call_pip(wrapped, *args, **kwargs)
     new_resp = _call_pip(wrapped, *args, **kwargs)
+    if getattr(resp, "status_code", None) == 401:
+        _after_401(bridge, auth, resp, new_resp)
+    _remember_page(bridge, new_resp)
+    return new_resp
+
+
+def _after_401(bridge: _PipBridge, auth: Any, resp: Any, new_resp: Any) -> None:
     state = bridge.state(auth)
     entry = state.entry_for(auth.index_urls, _without_auth(bridge, resp.url))
     if entry is None:
-        return new_resp
+        return
     # Prompted credentials that pip offers to save go to keyring under the
     # index URL, not the bare host, so the next run finds them for this index
     # only. ``save_credentials`` reads this attribute when the retried
@@ -306,7 +392,88 @@ def _handle_401(
         sent = _basic_credentials(getattr(new_resp, "request", None))
         if sent is not None:
             state.learn(entry, *sent)
-    return new_resp
+
+
+#: Content types of index pages (PEP 503 HTML, PEP 691 JSON and HTML).
+_PAGE_TYPES = ("text/html", "application/vnd.pypi.simple.")
+
+
+def _remember_page(bridge: _PipBridge, resp: Any) -> None:
+    """Record which credentials a successful index page was read with.
+
+    Every successful response says which credentials worked for which URL;
+    for pages, that is what the files they list will be fetched with, even
+    where pip stripped the page URL's credentials before recording it as the
+    links' ``comes_from``.
+    """
+    status = getattr(resp, "status_code", None)
+    if not isinstance(status, int) or not 200 <= status < 300:
+        return
+    content_type = str(resp.headers.get("Content-Type", "")).lower()
+    if not content_type.startswith(_PAGE_TYPES):
+        return
+    url = _without_auth(bridge, resp.url)
+    bridge.provenance.page_fetched(url, _basic_credentials(getattr(resp, "request", None)))
+
+
+def _link_init(provenance: Provenance, version: str) -> Callable[..., Any]:
+    """Wrapper for ``Link.__init__``: links of a page we saw answer inherit its credentials."""
+
+    def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        result = wrapped(*args, **kwargs)
+        if _stood_down:
+            return result
+        try:
+            comes_from = getattr(instance, "comes_from", None)
+            page_url = getattr(comes_from, "url", comes_from)
+            if isinstance(page_url, str):
+                provenance.link_listed(instance.url, page_url)
+        except Exception as exc:
+            _stand_down_version(version, exc)
+        return result
+
+    return wrapper
+
+
+def _rebuild_auth(
+    bridge: _PipBridge, wrapped: Any, session: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """Re-decide the ``Authorization`` header when a redirect stays on the same origin.
+
+    requests keeps the header across any same-host redirect, whatever the
+    path, and never runs the session's auth again: a redirect from one
+    project's path to another's would carry the first project's token. Here
+    the redirect target gets what a fresh request to it would get; a target
+    outside every scope and page loses credentials that came from a scope.
+    (Cross-origin redirects are already stripped by requests.)
+    """
+    result = _call_pip(wrapped, *args, **kwargs)
+    auth = getattr(session, "auth", None)
+    if auth is None or not isinstance(auth.__dict__.get(_STATE_ATTR), AuthState):
+        return result
+    prepared = _arg(args, kwargs, 0, "prepared_request")
+    response = _arg(args, kwargs, 1, "response")
+    headers = prepared.headers
+    target = _decide(bridge, auth, prepared.url)
+    if target is not None:
+        username, password = target.credentials
+        if username is None and password is None:
+            headers.pop("Authorization", None)
+        else:
+            headers["Authorization"] = bridge.basic_auth_header(username or "", password or "")
+        return result
+    source_url = getattr(getattr(response, "request", None), "url", None)
+    if "Authorization" in headers and source_url and _decide(bridge, auth, source_url) is not None:
+        headers.pop("Authorization", None)
+    return result
+
+
+def _decide(bridge: _PipBridge, auth: Any, original_url: str) -> Decision | None:
+    """What a fresh request to ``original_url`` would get from the shim (no side effects)."""
+    url, _netloc, (username, password) = bridge.split_auth_netloc_from_url(original_url)
+    return bridge.state(auth).resolve(
+        auth.index_urls, url, username, password, bridge.lookup(auth), allow_netrc=True
+    )
 
 
 def _without_auth(bridge: _PipBridge, url: str) -> str:

@@ -3,20 +3,27 @@
 No pip imports: pip's netrc and keyring access come in as callables
 (:class:`Lookup`), so the order of sources is unit-testable on its own.
 
-Order for a URL under a configured index's scope (first answer wins):
+Order for a request URL (first answer wins):
 
 1. credentials embedded in the request URL itself (left to pip: ``None``);
-2. credentials embedded in that index's URL;
-3. credentials learned for that scope earlier in the run (a 401 answered by
+2. provenance: if an index page listed this URL (or the file whose PEP 658
+   ``.metadata`` it is), the credentials that page was read with, or none if
+   it was read anonymously (:mod:`pip_scoped_auth.provenance`);
+
+and then, for a URL under a configured index's scope:
+
+3. credentials embedded in that index's URL;
+4. credentials learned for that scope earlier in the run (a 401 answered by
    keyring or the prompt), if the usernames agree;
-4. netrc (when pip allows it): host-level by design, so it only ever fills a
+5. netrc (when pip allows it): host-level by design, so it only ever fills a
    scope that has nothing of its own;
-5. keyring (when pip allows it, i.e. after a 401), asked by the index URL and
+6. keyring (when pip allows it, i.e. after a 401), asked by the index URL and
    then by the host, the way pip does;
-6. the username alone, if the index URL names one, and nothing more.
+7. the username alone, if the index URL names one, and nothing more.
 
 pip's per-host ``passwords`` cache is never consulted for a scoped URL: that
-cache is the bug. Outside every scope the answer is ``None``, meaning "ask pip".
+cache is the bug. Outside every scope and every recorded page the answer is
+``None``, meaning "ask pip".
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from pip_scoped_auth.provenance import Provenance
 from pip_scoped_auth.scopes import Credentials, CredentialStore, IndexEntry, ScopeTable
 
 __all__ = ["AuthState", "Decision", "Lookup", "Source"]
@@ -40,6 +48,7 @@ class Source:
     KEYRING = "keyring"
     USERNAME_ONLY = "username-only"
     NONE = "none"
+    PAGE = "page"
 
 
 class Decision(NamedTuple):
@@ -51,7 +60,9 @@ class Decision(NamedTuple):
     username: str | None
     password: str | None
     source: str
-    entry: IndexEntry
+    entry: IndexEntry | None
+    #: For :data:`Source.PAGE`: the page (URL without credentials) that listed the file.
+    page: str | None = None
 
     @property
     def credentials(self) -> Credentials:
@@ -62,7 +73,10 @@ class Decision(NamedTuple):
         who = "no credentials" if self.username is None else f"user {self.username!r}"
         if self.password:
             who += " with a password"
-        return f"scope {self.entry.scope}: {who} from {self.source}"
+        if self.page is not None:
+            return f"listed on {self.page}: {who}, as that page was read"
+        where = f"scope {self.entry.scope}" if self.entry is not None else "no scope"
+        return f"{where}: {who} from {self.source}"
 
 
 @dataclass(frozen=True)
@@ -89,7 +103,8 @@ class AuthState:
     the list's identity and length so the check costs nothing per request.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, provenance: Provenance | None = None) -> None:
+        self.provenance = provenance
         self._lock = threading.Lock()
         self._source: object = None
         self._source_len = -1
@@ -153,6 +168,12 @@ class AuthState:
         """The decision for ``url`` (given without auth), or ``None`` to defer to pip."""
         if username is not None and password is not None:
             return None
+        page = self.provenance.lookup(url) if self.provenance is not None else None
+        if page is not None:
+            creds = page.credentials or (None, None)
+            if username is None or username == creds[0]:
+                entry = self.entry_for(index_urls, url)
+                return Decision(*creds, Source.PAGE, entry, page.url)
         entry = self.entry_for(index_urls, url)
         if entry is None:
             return None

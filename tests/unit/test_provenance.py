@@ -1,0 +1,110 @@
+"""The link → page map on its own: origins, metadata files, first page wins, bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from pip_scoped_auth.provenance import Provenance, origin_of
+from pip_scoped_auth.resolver import AuthState, Lookup, Source
+
+PAGE = "http://gl.test:8000/api/v4/projects/my-group%2Fp1/packages/pypi/simple/pkg/"
+FILE = "http://gl.test:8000/api/v4/projects/323/packages/pypi/files/ab12/pkg-1.0-py3-none-any.whl"
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("http://gl.test/x", "http://gl.test:80"),
+        ("HTTPS://GL.test:443/x", "https://gl.test:443"),
+        ("http://u:p@gl.test:8000/x", "http://gl.test:8000"),
+        ("http://[::1]:8000/x", "http://[::1]:8000"),
+        ("http://[::1]/x", "http://[::1]:80"),
+        ("file:///tmp/x", ""),
+        ("no scheme", ""),
+    ],
+)
+def test_origin_of(url: str, origin: str) -> None:
+    assert origin_of(url) == origin
+
+
+def test_link_inherits_the_credentials_its_page_was_read_with() -> None:
+    prov = Provenance()
+    prov.page_fetched(PAGE, ("gitlab+deploy-token-1", "T1"))
+    assert prov.link_listed(FILE + "#sha256=ab12", PAGE)
+    found = prov.lookup(FILE)
+    assert found is not None and found.credentials == ("gitlab+deploy-token-1", "T1")
+    # PEP 658 metadata of a listed file follows the file.
+    meta = prov.lookup(FILE + ".metadata")
+    assert meta is not None and meta.credentials == ("gitlab+deploy-token-1", "T1")
+
+
+def test_anonymous_pages_give_anonymous_links() -> None:
+    prov = Provenance()
+    prov.page_fetched(PAGE, None)
+    prov.link_listed(FILE, PAGE)
+    found = prov.lookup(FILE)
+    assert found is not None and found.credentials is None
+
+
+def test_links_to_another_origin_inherit_nothing() -> None:
+    prov = Provenance()
+    prov.page_fetched(PAGE, ("u", "T1"))
+    assert not prov.link_listed("http://cdn.test/files/pkg.whl", PAGE)
+    assert not prov.link_listed("https://gl.test:8000/files/pkg.whl", PAGE)
+    assert prov.lookup("http://cdn.test/files/pkg.whl") is None
+
+
+def test_unknown_pages_record_nothing() -> None:
+    prov = Provenance()
+    assert not prov.link_listed(FILE, PAGE)
+    assert prov.lookup(FILE) is None and len(prov) == 0
+
+
+def test_first_page_to_list_a_file_keeps_it() -> None:
+    prov = Provenance()
+    other = PAGE.replace("p1", "p2")
+    prov.page_fetched(PAGE, ("u", "T1"))
+    prov.page_fetched(other, ("u", "T2"))
+    prov.link_listed(FILE, PAGE)
+    prov.link_listed(FILE, other)
+    found = prov.lookup(FILE)
+    assert found is not None and found.credentials == ("u", "T1")
+
+
+def test_lookup_ignores_fragment_userinfo_and_host_case() -> None:
+    prov = Provenance()
+    prov.page_fetched(PAGE, ("u", "T1"))
+    prov.link_listed(FILE + "#sha256=ab12", PAGE)
+    assert prov.lookup(FILE.replace("gl.test", "GL.TEST")) is not None
+    assert prov.lookup(FILE.replace("http://", "http://x:y@")) is not None
+
+
+def test_the_map_is_bounded() -> None:
+    prov = Provenance(link_limit=10)
+    prov.page_fetched(PAGE, ("u", "T1"))
+    for i in range(100):
+        prov.link_listed(f"http://gl.test:8000/files/{i}.whl", PAGE)
+    assert len(prov) == 10
+    assert prov.lookup("http://gl.test:8000/files/99.whl") is not None
+    assert prov.lookup("http://gl.test:8000/files/0.whl") is None
+
+
+def test_resolver_puts_provenance_before_path_scopes() -> None:
+    prov = Provenance()
+    state = AuthState(prov)
+    urls = [
+        "http://u1:T1@gl.test:8000/api/v4/groups/10/-/packages/pypi/simple",
+        "http://u2:T2@gl.test:8000/api/v4/projects/323/packages/pypi/simple",
+    ]
+    group_page = "http://gl.test:8000/api/v4/groups/10/-/packages/pypi/simple/pkg/"
+    prov.page_fetched(group_page, ("u1", "T1"))
+    prov.link_listed(FILE, group_page)
+    lookup = Lookup(netrc=lambda url: None, keyring=lambda url, user: None)
+    decision = state.resolve(urls, FILE, None, None, lookup)
+    assert decision is not None and decision.source == Source.PAGE
+    assert decision.credentials == ("u1", "T1")
+    assert "T1" not in decision.describe() and "groups/10" in decision.describe()
+    # A file nobody listed still follows the path scope.
+    other = FILE.replace("ab12", "cd34")
+    decision = state.resolve(urls, other, None, None, lookup)
+    assert decision is not None and decision.credentials == ("u2", "T2")
