@@ -1,0 +1,150 @@
+"""Files inherit the credentials of the index page that listed them.
+
+Real pip against the fake GitLab; the server log says which token each
+request carried. Each scenario where stock pip guesses wrong is also run on
+stock pip, to show the shim is what makes it pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.gitlab import FakeGitLab, Token
+from tests.integration.conftest import MakePip
+from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipResult
+
+
+def _files_by_project(gitlab: FakeGitLab) -> dict[int, list[Token | None]]:
+    seen: dict[int, list[Token | None]] = {}
+    for entry in gitlab.file_requests():
+        assert entry.project_id is not None
+        seen.setdefault(entry.project_id, []).append(entry.token)
+    return seen
+
+
+def _encoded_path_indexes(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[str]]:
+    gitlab.add_group(10, "my-group")
+    gitlab.add_project(323, "my-group/project-1", group=10)
+    gitlab.add_project(324, "my-group/project-2", group=10)
+    gitlab.add_package(323, "pypipackage1", "1.3.8")
+    gitlab.add_package(324, "pypipackage2", "2.5.6")
+    tokens = {323: gitlab.project_deploy_token(323), 324: gitlab.project_deploy_token(324)}
+    args = [
+        "pypipackage1",
+        "pypipackage2",
+        "--index-url",
+        gitlab.project_index_url("my-group/project-1", tokens[323]),
+        "--extra-index-url",
+        gitlab.project_index_url("my-group/project-2", tokens[324]),
+    ]
+    assert "my-group%2Fproject-1" in args[3]
+    return tokens, args
+
+
+def _check(result: PipResult, gitlab: FakeGitLab, expected: dict[int, Token | None]) -> None:
+    assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
+    files = _files_by_project(gitlab)
+    assert set(files) == set(expected), gitlab.describe_log()
+    for project, tokens in files.items():
+        assert all(t is expected[project] for t in tokens), gitlab.describe_log()
+    assert all(e.status < 400 for e in gitlab.file_requests()), gitlab.describe_log()
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_encoded_path_indexes_link_files_by_numeric_id(
+    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
+) -> None:
+    tokens, args = _encoded_path_indexes(gitlab)
+    pip = make_pip(pip_version)
+    result = pip.install(*args)
+    _check(result, gitlab, dict(tokens))
+
+
+def test_encoded_path_indexes_fail_on_stock_pip(gitlab: FakeGitLab, make_pip: MakePip) -> None:
+    """Stock pip 26.3 ranks both indexes equal for /projects/323/files and sends one token."""
+    _tokens, args = _encoded_path_indexes(gitlab)
+    result = make_pip(NEWEST_PIP, shim=False).install(*args)
+    assert result.returncode != 0, gitlab.describe_log()
+    assert any(e.status == 404 for e in gitlab.file_requests()), gitlab.describe_log()
+
+
+def _group_and_project(gitlab: FakeGitLab, links: str) -> tuple[dict[int, Token], list[str]]:
+    gitlab.group_file_links = links  # type: ignore[assignment]
+    gitlab.add_group(10, "my-group")
+    gitlab.add_project(323, "my-group/project-1", group=10)
+    gitlab.add_project(325, "other/project-3")
+    gitlab.add_package(323, "pypipackage1", "1.3.8")
+    gitlab.add_package(325, "pypipackage3", "3.0")
+    group_token = gitlab.group_deploy_token(10)
+    project_token = gitlab.project_deploy_token(325)
+    args = [
+        "pypipackage1",
+        "pypipackage3",
+        "--index-url",
+        gitlab.group_index_url(10, group_token),
+        "--extra-index-url",
+        gitlab.project_index_url(325, project_token),
+    ]
+    return {323: group_token, 325: project_token}, args
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("links", ["project", "group"])
+def test_group_index_and_project_index_on_one_host(
+    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, links: str
+) -> None:
+    expected, args = _group_and_project(gitlab, links)
+    result = make_pip(pip_version).install(*args)
+    _check(result, gitlab, dict(expected))
+
+
+def test_group_index_with_project_file_links_fails_on_stock_pip(
+    gitlab: FakeGitLab, make_pip: MakePip
+) -> None:
+    _expected, args = _group_and_project(gitlab, "project")
+    result = make_pip(NEWEST_PIP, shim=False).install(*args)
+    assert result.returncode != 0, gitlab.describe_log()
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_public_index_files_go_out_without_the_private_token(
+    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
+) -> None:
+    gitlab.add_project(400, "open/public-project", public=True)
+    gitlab.add_project(401, "closed/private-project")
+    gitlab.add_package(400, "publicpkg", "1.0")
+    gitlab.add_package(401, "privatepkg", "1.0")
+    token = gitlab.project_deploy_token(401)
+    args = [
+        "publicpkg",
+        "privatepkg",
+        "--index-url",
+        gitlab.project_index_url(400),
+        "--extra-index-url",
+        gitlab.project_index_url(401, token),
+    ]
+    result = make_pip(pip_version).install(*args)
+    _check(result, gitlab, {400: None, 401: token})
+    for entry in gitlab.log:
+        if entry.project_id == 400:
+            assert not entry.authorization_sent, gitlab.describe_log()
+
+
+def test_stock_pip_sends_the_private_token_to_the_public_project(
+    gitlab: FakeGitLab, make_pip: MakePip
+) -> None:
+    """What the shim prevents: stock 26.3 guesses the private index for public files."""
+    gitlab.add_project(400, "open/public-project", public=True)
+    gitlab.add_project(401, "closed/private-project")
+    gitlab.add_package(400, "publicpkg", "1.0")
+    token = gitlab.project_deploy_token(401)
+    result = make_pip(NEWEST_PIP, shim=False).install(
+        "publicpkg",
+        "--index-url",
+        gitlab.project_index_url(400),
+        "--extra-index-url",
+        gitlab.project_index_url(401, token),
+    )
+    assert result.returncode == 0, result.redacted()
+    public_files = [e for e in gitlab.file_requests() if e.project_id == 400]
+    assert public_files and public_files[0].token is token, gitlab.describe_log()
