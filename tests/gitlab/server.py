@@ -20,14 +20,16 @@ import base64
 import binascii
 import hashlib
 import html
+import io
 import itertools
 import json
 import re
 import secrets
 import threading
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
@@ -37,8 +39,12 @@ from tests.gitlab.wheels import build_wheel, normalize_name
 if TYPE_CHECKING:
     from pytest_httpserver import HTTPServer
 
+    from tests.gitlab.object_storage import ObjectStorage
+
 __all__ = [
     "CI_JOB_USER",
+    "HTML_CONTENT_TYPE",
+    "JSON_CONTENT_TYPE",
     "REALM",
     "FakeGitLab",
     "Group",
@@ -49,7 +55,7 @@ __all__ = [
 ]
 
 TokenKind = Literal["personal", "project_deploy", "group_deploy", "job"]
-RequestKind = Literal["index", "page", "file", "other"]
+RequestKind = Literal["index", "page", "file", "metadata", "other"]
 GroupFileLinks = Literal["project", "group"]
 
 #: ``Gitlab::Auth::CI_JOB_USER``: the only username under which a job token is
@@ -57,6 +63,14 @@ GroupFileLinks = Literal["project", "group"]
 CI_JOB_USER = "gitlab-ci-token"
 #: ``BasicAuthHelpers::Constants::AUTHENTICATE_REALM_NAME``.
 REALM = 'Basic realm="GitLab Packages Registry"'
+#: ``PypiPackages::PEP_691_JSON_CONTENT_TYPE`` (GitLab appends ``; charset=utf-8``).
+JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
+#: ``PEP_691_LATEST_JSON_CONTENT_TYPE``: also selects JSON in ``json_format_requested?``.
+_JSON_LATEST_CONTENT_TYPE = "application/vnd.pypi.simple.latest+json"
+HTML_CONTENT_TYPE = "text/html"
+#: Default upstream of the ``forward_unknown_packages`` alias. GitLab forwards
+#: to the public index; the rig never names a real registry host.
+_DEFAULT_FORWARD_TO = "https://upstream.invalid/simple"
 
 _SECRET_PREFIX: dict[str, str] = {
     # GitLab's real prefixes, so a secret in a log is recognisable at a glance.
@@ -67,6 +81,10 @@ _SECRET_PREFIX: dict[str, str] = {
 }
 
 _SEG = r"(?P<id>[^/]+)"
+_FILE_TAIL = r"(?P<sha>[^/]+)/(?P<file>[^/]+)"
+#: PEP 658: a file's core metadata lives at the file's URL plus this suffix.
+_METADATA_SUFFIX = ".metadata"
+_JSON_META = {"api-version": "1.0"}
 _ROUTES: list[tuple[str, RequestKind, re.Pattern[str]]] = [
     ("project", "index", re.compile(rf"^/api/v4/projects/{_SEG}/packages/pypi/simple/?$")),
     (
@@ -77,9 +95,7 @@ _ROUTES: list[tuple[str, RequestKind, re.Pattern[str]]] = [
     (
         "project",
         "file",
-        re.compile(
-            rf"^/api/v4/projects/{_SEG}/packages/pypi/files/(?P<sha>[^/]+)/(?P<file>[^/]+)$"
-        ),
+        re.compile(rf"^/api/v4/projects/{_SEG}/packages/pypi/files/{_FILE_TAIL}$"),
     ),
     ("group", "index", re.compile(rf"^/api/v4/groups/{_SEG}/-/packages/pypi/simple/?$")),
     (
@@ -90,9 +106,7 @@ _ROUTES: list[tuple[str, RequestKind, re.Pattern[str]]] = [
     (
         "group",
         "file",
-        re.compile(
-            rf"^/api/v4/groups/{_SEG}/-/packages/pypi/files/(?P<sha>[^/]+)/(?P<file>[^/]+)$"
-        ),
+        re.compile(rf"^/api/v4/groups/{_SEG}/-/packages/pypi/files/{_FILE_TAIL}$"),
     ),
 ]
 
@@ -144,6 +158,9 @@ class Project:
     full_path: str
     group: int | None = None
     public: bool = False
+    #: Server path of a files tree shared with other projects (no project id
+    #: in it), e.g. ``/shared/files``; ``None`` uses GitLab's project file route.
+    files_base: str | None = None
 
     @property
     def name(self) -> str:
@@ -160,15 +177,24 @@ class PackageFile:
     version: str
     filename: str
     sha256: str
-    #: Server-relative download path (the project file route).
+    #: Server-relative download path that project pages link to: the project
+    #: file route, or ``<files_base>/<sha256>/<filename>`` for a shared tree.
     path: str
     requires_python: str | None = None
     data: bytes = field(default=b"", repr=False)
+    #: The wheel's ``*.dist-info/METADATA`` bytes (``None`` for non-wheels),
+    #: served as ``<file url>.metadata`` when ``FakeGitLab.serve_metadata``.
+    metadata: bytes | None = field(default=None, repr=False)
 
     @property
     def normalized_name(self) -> str:
         """PEP 503 name, the key GitLab's package finder matches on."""
         return normalize_name(self.name)
+
+    @property
+    def metadata_sha256(self) -> str | None:
+        """Hex sha256 of :attr:`metadata`, as PEP 658/714 pages announce it."""
+        return None if self.metadata is None else hashlib.sha256(self.metadata).hexdigest()
 
 
 @dataclass(repr=False)
@@ -194,6 +220,11 @@ class LogEntry:
     filename: str | None = None
     host: str = ""
     query: str = ""
+    #: Media type of the answer without parameters (``text/html``,
+    #: ``application/vnd.pypi.simple.v1+json``, ``application/octet-stream``...).
+    content_type: str = ""
+    #: ``Location`` of a redirect (forwarding, object storage), else ``""``.
+    location: str = ""
 
     #: ``auth_username`` with any known token secret replaced (set by the server).
     auth_username_display: str | None = None
@@ -214,8 +245,19 @@ class LogEntry:
             f"LogEntry({self.method} {self.path!r} -> {self.status}, kind={self.kind!r}, "
             f"token={self.token_name!r}, auth_username={self.auth_username_display!r}, "
             f"authorization_sent={self.authorization_sent}, project_id={self.project_id}, "
-            f"group_id={self.group_id}, package={self.package!r}, host={self.host!r})"
+            f"group_id={self.group_id}, package={self.package!r}, host={self.host!r}, "
+            f"content_type={self.content_type!r}, location={self.location!r})"
         )
+
+
+@dataclass(frozen=True)
+class _Link:
+    """One anchor of a ``simple/<name>`` page."""
+
+    url: str
+    requires_python: str | None
+    text: str
+    metadata_sha256: str | None = None
 
 
 @dataclass
@@ -257,10 +299,27 @@ class FakeGitLab:
         GitLab treats basic-auth credentials that match nothing (and are not
         sent as ``gitlab-ci-token``) as anonymous, so a *public* project still
         answers 200. ``True`` answers 401 to any unrecognised credentials.
-    ``forward_unknown_packages``
-        Models GitLab's "forward package requests to PyPI": a ``simple/<name>``
-        page for a package the caller cannot see redirects to pypi.org.
-        Off by default because tests run offline.
+    ``json_pages``
+        GitLab (behind its ``pypi_pep_691_json`` flag) answers the simple
+        pages as PEP 691 JSON when any ``Accept`` entry starts with
+        ``application/vnd.pypi.simple.v1+json`` (or ``...latest+json``), as
+        every pip >= 22.2 sends. ``False`` always answers HTML, like GitLab
+        with the flag off.
+    ``serve_metadata``
+        Not GitLab (which serves no PEP 658 files): announce each wheel's
+        METADATA on the pages and serve it at ``<file url>.metadata``, so
+        pip fetches metadata before the file, as it does on other indexes.
+    ``forward_to``
+        GitLab's "package request forwarding": a ``simple/<name>`` page for a
+        package the caller cannot see answers ``302`` to
+        ``{forward_to}/{name}/`` (after authentication, as in GitLab's
+        ``redirect_registry_request``). ``None`` (default) answers 404.
+        ``forward_unknown_packages`` is a boolean alias kept for old tests.
+    ``object_storage``
+        An :class:`~tests.gitlab.object_storage.ObjectStorage`: authorised
+        file and metadata requests answer ``302`` to a presigned URL on it,
+        as ``present_package_file!(..., supports_direct_download: true)``
+        does with direct download from object storage enabled.
     """
 
     def __init__(
@@ -271,6 +330,10 @@ class FakeGitLab:
         strict_deploy_token_username: bool = False,
         reject_unknown_credentials: bool = False,
         forward_unknown_packages: bool = False,
+        json_pages: bool = True,
+        serve_metadata: bool = False,
+        forward_to: str | None = None,
+        object_storage: ObjectStorage | None = None,
     ) -> None:
         """Register one catch-all handler on ``httpserver``.
 
@@ -282,7 +345,12 @@ class FakeGitLab:
         self.group_file_links: GroupFileLinks = group_file_links
         self.strict_deploy_token_username = strict_deploy_token_username
         self.reject_unknown_credentials = reject_unknown_credentials
-        self.forward_unknown_packages = forward_unknown_packages
+        self.json_pages = json_pages
+        self.serve_metadata = serve_metadata
+        self.forward_to: str | None = forward_to
+        if forward_unknown_packages and forward_to is None:
+            self.forward_to = _DEFAULT_FORWARD_TO
+        self.object_storage: ObjectStorage | None = object_storage
 
         self.groups: dict[int, Group] = {}
         self.projects: dict[int, Project] = {}
@@ -294,6 +362,18 @@ class FakeGitLab:
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         httpserver.expect_request(re.compile(".*")).respond_with_handler(self.handle)
+
+    @property
+    def forward_unknown_packages(self) -> bool:
+        """Backward-compatible alias: whether :attr:`forward_to` is set."""
+        return self.forward_to is not None
+
+    @forward_unknown_packages.setter
+    def forward_unknown_packages(self, value: bool) -> None:
+        if not value:
+            self.forward_to = None
+        elif self.forward_to is None:
+            self.forward_to = _DEFAULT_FORWARD_TO
 
     # ------------------------------------------------------------------ URLs
 
@@ -378,9 +458,21 @@ class FakeGitLab:
             return group
 
     def add_project(
-        self, id: int, path: str, group: int | None = None, public: bool = False
+        self,
+        id: int,
+        path: str,
+        group: int | None = None,
+        public: bool = False,
+        files_base: str | None = None,
     ) -> Project:
-        """Create a project. ``path`` is the full path, or a bare name under ``group``."""
+        """Create a project. ``path`` is the full path, or a bare name under ``group``.
+
+        ``files_base`` (e.g. ``/shared/files``) makes this project's pages link
+        to ``{host}{files_base}/<sha256>/<filename>``, a tree several projects
+        can share without any distinguishing prefix (not GitLab: it models
+        registries whose download URLs do not name the index). Requests
+        there are authorised against the project(s) owning that file.
+        """
         with self._lock:
             if id in self.projects:
                 raise ValueError(f"project {id} already exists")
@@ -388,7 +480,13 @@ class FakeGitLab:
                 group_path = self._group(group).full_path
                 if "/" not in path:
                     path = f"{group_path}/{path}"
-            project = Project(id=id, full_path=path, group=group, public=public)
+            if files_base is not None:
+                files_base = "/" + files_base.strip("/")
+                if files_base == "/":
+                    raise ValueError("files_base must name a directory, not /")
+            project = Project(
+                id=id, full_path=path, group=group, public=public, files_base=files_base
+            )
             self.projects[id] = project
             return project
 
@@ -420,17 +518,22 @@ class FakeGitLab:
     ) -> PackageFile:
         """Publish arbitrary bytes (e.g. an sdist) as a file of ``name==version``."""
         with self._lock:
-            self._project(project)
+            files_base = self._project(project).files_base
             sha = hashlib.sha256(data).hexdigest()
+            if files_base is None:
+                path = f"/api/v4/projects/{project}/packages/pypi/files/{sha}/{filename}"
+            else:
+                path = f"{files_base}/{sha}/{filename}"
             package_file = PackageFile(
                 project_id=project,
                 name=name,
                 version=version,
                 filename=filename,
                 sha256=sha,
-                path=f"/api/v4/projects/{project}/packages/pypi/files/{sha}/{filename}",
+                path=path,
                 requires_python=requires_python,
                 data=data,
+                metadata=_wheel_metadata(filename, data),
             )
             self.packages.append(package_file)
             return package_file
@@ -551,8 +654,12 @@ class FakeGitLab:
             ]
 
     def file_requests(self) -> list[LogEntry]:
-        """All download requests (project or group file routes)."""
+        """All download requests (project, group or shared file routes)."""
         return self.requests(kind="file")
+
+    def metadata_requests(self) -> list[LogEntry]:
+        """All ``<file url>.metadata`` requests (PEP 658), served or not."""
+        return self.requests(kind="metadata")
 
     def clear_log(self) -> None:
         """Forget all requests so far (e.g. after a warm-up install)."""
@@ -586,8 +693,10 @@ class FakeGitLab:
                 where.append(f"group={e.group_id}")
             if e.package is not None:
                 where.append(f"package={e.package}")
+            served = f" {e.content_type}" if e.content_type and e.status == 200 else ""
+            moved = f" -> {e.location}" if e.location else ""
             lines.append(
-                f"{i:3d}. {e.method} {e.host}{e.path} -> {e.status} [{e.kind}"
+                f"{i:3d}. {e.method} {e.host}{e.path} -> {e.status}{served}{moved} [{e.kind}"
                 f"{' ' if where else ''}{' '.join(where)}] {auth}"
             )
         return _redact("\n".join(lines), tokens)
@@ -609,7 +718,16 @@ class FakeGitLab:
         except Exception:
             self._append(request, raw, 500, auth, kind, info)
             raise  # pytest-httpserver records it in handler_errors
-        self._append(request, raw, response.status_code, auth, kind, info)
+        self._append(
+            request,
+            raw,
+            response.status_code,
+            auth,
+            kind,
+            info,
+            content_type=response.mimetype or "",
+            location=response.headers.get("Location", ""),
+        )
         return response
 
     def _append(
@@ -620,6 +738,8 @@ class FakeGitLab:
         auth: _Auth,
         kind: RequestKind,
         info: dict[str, object],
+        content_type: str = "",
+        location: str = "",
     ) -> None:
         """Record one request in the log (thread-safe)."""
         with self._lock:
@@ -644,6 +764,8 @@ class FakeGitLab:
                 filename=filename if isinstance(filename, str) else None,
                 host=request.host,
                 query=request.query_string.decode("latin-1"),
+                content_type=content_type,
+                location=location,
             )
             self.log.append(entry)
 
@@ -704,16 +826,27 @@ class FakeGitLab:
         that :meth:`handle` can log even requests answered with an error.
         """
         info: dict[str, object] = {}
-        for scope, kind, pattern in _ROUTES:
+        for scope, kind, pattern in self._routes():
             match = pattern.match(raw)
             if match is None:
                 continue
+            if kind == "file" and match.group("file").endswith(_METADATA_SUFFIX):
+                kind = "metadata"
             try:
                 response = self._route(request, auth, scope, kind, match, info)
             except _HTTPError as err:
                 response = _error(err.status, err.message)
             return kind, info, response
         return "other", info, _error(404, "404 Not Found")
+
+    def _routes(self) -> list[tuple[str, RequestKind, re.Pattern[str]]]:
+        """GitLab's routes, then one file route per shared ``files_base``."""
+        bases = sorted({p.files_base for p in self.projects.values() if p.files_base}, key=len)
+        shared: list[tuple[str, RequestKind, re.Pattern[str]]] = [
+            (f"shared:{base}", "file", re.compile(rf"^{re.escape(base)}/{_FILE_TAIL}$"))
+            for base in reversed(bases)  # longest first: nested bases stay distinct
+        ]
+        return _ROUTES + shared
 
     def _route(
         self,
@@ -729,10 +862,19 @@ class FakeGitLab:
             raise _HTTPError(405, "405 Method Not Allowed")
         groups = match.groupdict()
         if "name" in groups:
-            info["package"] = normalize_name(unquote(groups["name"]))
+            info["requested_name"] = unquote(groups["name"])
+            info["package"] = normalize_name(info["requested_name"])  # type: ignore[arg-type]
         if "file" in groups:
-            info["filename"] = unquote(groups["file"])
+            filename = unquote(groups["file"])
+            if kind == "metadata":
+                # Logged under the distribution's file name; kind says "metadata".
+                filename = filename[: -len(_METADATA_SUFFIX)]
+            info["filename"] = filename
         base = request.host_url.rstrip("/")
+        as_json = self._wants_json(request)
+
+        if scope.startswith("shared:"):
+            return self._shared_file(auth, scope.partition(":")[2], groups["sha"], kind, info)
 
         if scope == "project":
             project = self._find_project(unquote(groups["id"]))
@@ -747,10 +889,11 @@ class FakeGitLab:
                 raise _refusal(auth, "404 Project Not Found")
             files = [f for f in self.packages if f.project_id == project.id]
             if kind == "index":
-                return _html(_index_page(project.name, files, self._project_simple(base, project)))
+                prefix = self._project_simple(base, project)
+                return self._index(files, project.name, prefix, as_json)
             if kind == "page":
-                return self._package_page(base, files, info, project=project)
-            return self._serve_file(files, groups["sha"], info)
+                return self._package_page(base, files, info, as_json)
+            return self._serve_file(files, groups["sha"], kind, info)
 
         group = self._find_group(unquote(groups["id"]))
         if group is None:
@@ -769,52 +912,163 @@ class FakeGitLab:
         }
         files = [f for f in self.packages if f.project_id in visible]
         if kind == "index":
-            return _html(_index_page(group.name, files, self._group_simple(base, group)))
+            return self._index(files, group.name, self._group_simple(base, group), as_json)
         if kind == "page":
-            return self._package_page(base, files, info, group=group)
-        return self._serve_file(files, groups["sha"], info)
+            return self._package_page(base, files, info, as_json, group=group)
+        return self._serve_file(files, groups["sha"], kind, info)
+
+    def _wants_json(self, request: Request) -> bool:
+        """GitLab's ``json_format_requested?``, gated by :attr:`json_pages`.
+
+        GitLab picks JSON when *any* comma-separated ``Accept`` entry starts
+        with a PEP 691 JSON type, whatever its q-value.
+        """
+        if not self.json_pages:
+            return False
+        accept = request.headers.get("Accept", "")
+        return any(
+            part.strip().startswith((JSON_CONTENT_TYPE, _JSON_LATEST_CONTENT_TYPE))
+            for part in accept.split(",")
+        )
+
+    def _simple(self, body: str, as_json: bool) -> Response:
+        """A simple page as GitLab presents it (``Vary: Accept`` with the flag on)."""
+        if as_json:
+            content_type = f"{JSON_CONTENT_TYPE}; charset=utf-8"
+            response = Response(body, status=200, content_type=content_type)
+        else:
+            response = _html(body)
+        if self.json_pages:
+            response.headers["Vary"] = "Accept"
+        return response
+
+    def _index(
+        self, files: list[PackageFile], title: str, simple_prefix: str, as_json: bool
+    ) -> Response:
+        """The ``simple`` page, HTML or ``SimpleIndexJsonPresenter`` JSON."""
+        if as_json:
+            names = sorted({f.normalized_name for f in files})
+            return self._simple(
+                json.dumps({"meta": _JSON_META, "projects": [{"name": n} for n in names]}), True
+            )
+        return self._simple(_index_page(title, files, simple_prefix), False)
 
     def _package_page(
         self,
         base: str,
         files: list[PackageFile],
         info: dict[str, object],
-        project: Project | None = None,
+        as_json: bool,
         group: Group | None = None,
     ) -> Response:
-        """Render ``simple/<name>`` or 404/redirect when nothing is visible."""
+        """Render ``simple/<name>``, or 404/forward when nothing is visible."""
         wanted = info["package"]
         found = [f for f in files if f.normalized_name == wanted]
         if not found:
-            if self.forward_unknown_packages:
-                return Response(
-                    status=302, headers={"Location": f"https://pypi.org/simple/{wanted}/"}
-                )
+            if self.forward_to is not None:
+                # redirect_registry_request: "#{base_url}#{params[:package_name]}/"
+                location = f"{self.forward_to.rstrip('/')}/{info['requested_name']}/"
+                return Response(status=302, headers={"Location": location})
             raise _HTTPError(404, "404 Package Not Found")
-        links = []
-        for f in found:
-            if group is not None and self.group_file_links == "group":
-                owner = f"groups/{group.id}/-"
-            else:
-                owner = f"projects/{f.project_id}"
-            url = f"{base}/api/v4/{owner}/packages/pypi/files/{f.sha256}/{quote(f.filename)}"
-            links.append((f"{url}#sha256={f.sha256}", f.requires_python, f.filename))
-        return _html(_links_page(found[0].name, links))
+        metadata = self.serve_metadata
+        if as_json:
+            entries = []
+            for f in found:
+                url = self._file_link(base, f, group)
+                entry: dict[str, object] = {
+                    "filename": f.filename,
+                    "url": f"{url}#sha256={f.sha256}",
+                    "hashes": {"sha256": f.sha256},
+                }
+                if f.requires_python:  # GitLab omits it when blank
+                    entry["requires-python"] = f.requires_python
+                if metadata and f.metadata_sha256 is not None:
+                    entry["core-metadata"] = {"sha256": f.metadata_sha256}
+                    entry["dist-info-metadata"] = {"sha256": f.metadata_sha256}
+                entries.append(entry)
+            body = {"meta": _JSON_META, "name": found[0].normalized_name, "files": entries}
+            return self._simple(json.dumps(body), True)
+        links = [
+            _Link(
+                url=f"{self._file_link(base, f, group)}#sha256={f.sha256}",
+                requires_python=f.requires_python,
+                text=f.filename,
+                metadata_sha256=f.metadata_sha256 if metadata else None,
+            )
+            for f in found
+        ]
+        return self._simple(_links_page(found[0].name, links), False)
 
-    def _serve_file(self, files: list[PackageFile], sha: str, info: dict[str, object]) -> Response:
+    def _file_link(self, base: str, f: PackageFile, group: Group | None) -> str:
+        """Absolute download URL a page shows for ``f`` (no fragment)."""
+        if group is not None and self.group_file_links == "group":
+            owner = f"groups/{group.id}/-"
+        else:
+            files_base = self.projects[f.project_id].files_base
+            if files_base is not None:
+                return f"{base}{files_base}/{f.sha256}/{quote(f.filename)}"
+            owner = f"projects/{f.project_id}"
+        return f"{base}/api/v4/{owner}/packages/pypi/files/{f.sha256}/{quote(f.filename)}"
+
+    def _serve_file(
+        self, files: list[PackageFile], sha: str, kind: RequestKind, info: dict[str, object]
+    ) -> Response:
         """Serve the file matching filename *and* sha256 among ``files``."""
         filename = info["filename"]
         for f in files:
             if f.filename == filename and f.sha256 == sha:
                 info["project_id"] = f.project_id
                 info["package"] = f.normalized_name
-                return Response(
-                    f.data,
-                    status=200,
-                    content_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{f.filename}"'},
-                )
+                return self._deliver(f, kind)
         raise _HTTPError(404, "404 Package Not Found")
+
+    def _shared_file(
+        self, auth: _Auth, files_base: str, sha: str, kind: RequestKind, info: dict[str, object]
+    ) -> Response:
+        """Serve ``<files_base>/<sha>/<file>``, authorised against its owners.
+
+        The path names no project, so the owners are the projects under this
+        ``files_base`` holding that file; any one the caller can read will do.
+        An unknown file is 404 before authentication, like an unknown project.
+        """
+        owners = [
+            f
+            for f in self.packages
+            if f.sha256 == sha
+            and f.filename == info["filename"]
+            and self.projects[f.project_id].files_base == files_base
+        ]
+        if not owners:
+            raise _HTTPError(404, "404 Package Not Found")
+        info["project_id"] = owners[0].project_id
+        info["package"] = owners[0].normalized_name
+        if auth.rejected:
+            raise _HTTPError(401, "401 Unauthorized")
+        readable = [
+            f for f in owners if self._can_read_project(auth.token, self.projects[f.project_id])
+        ]
+        if not readable:
+            raise _refusal(auth, "404 Package Not Found")
+        info["project_id"] = readable[0].project_id
+        return self._deliver(readable[0], kind)
+
+    def _deliver(self, f: PackageFile, kind: RequestKind) -> Response:
+        """Bytes of a file or its METADATA, or a redirect to object storage."""
+        if kind == "metadata":
+            if not self.serve_metadata or f.metadata is None:
+                raise _HTTPError(404, "404 Package Not Found")
+            name, data = f.filename + _METADATA_SUFFIX, f.metadata
+        else:
+            name, data = f.filename, f.data
+        if self.object_storage is not None:
+            location = self.object_storage.presign(f.sha256, name, data)
+            return Response(status=302, headers={"Location": location})
+        return Response(
+            data,
+            status=200,
+            content_type="application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     def _project_simple(self, base: str, project: Project) -> str:
         """Prefix of ``simple/<name>`` links on a project index page."""
@@ -960,17 +1214,40 @@ def _page(title: str, anchors: Iterable[str]) -> str:
     )
 
 
-def _anchor(url: str, requires_python: str | None, text: str) -> str:
-    """One link; GitLab always emits ``data-requires-python`` (empty when unset)."""
+def _anchor(
+    url: str, requires_python: str | None, text: str, metadata_sha256: str | None = None
+) -> str:
+    """One link; GitLab always emits ``data-requires-python`` (empty when unset).
+
+    With a metadata digest, both the PEP 658 attribute and its PEP 714
+    successor are written, as PyPI does: pips from before PEP 714 read only
+    ``data-dist-info-metadata``, newer ones prefer ``data-core-metadata``.
+    """
+    extra = ""
+    if metadata_sha256 is not None:
+        value = f"sha256={metadata_sha256}"
+        extra = f' data-dist-info-metadata="{value}" data-core-metadata="{value}"'
     return (
         f'<a href="{html.escape(url)}" '
-        f'data-requires-python="{html.escape(requires_python or "")}">{html.escape(text)}</a>'
+        f'data-requires-python="{html.escape(requires_python or "")}"{extra}>'
+        f"{html.escape(text)}</a>"
     )
 
 
-def _index_page(title: str, files: Iterable[PackageFile], simple_prefix: str) -> str:
+class _Listed(Protocol):
+    """What an index page needs of a file (GitLab's or the upstream's)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def normalized_name(self) -> str: ...
+    @property
+    def requires_python(self) -> str | None: ...
+
+
+def _index_page(title: str, files: Iterable[_Listed], simple_prefix: str) -> str:
     """The ``simple`` page: one link per distinct package (by normalised name)."""
-    seen: dict[str, PackageFile] = {}
+    seen: dict[str, _Listed] = {}
     for f in files:
         seen.setdefault(f.normalized_name, f)
     anchors = [
@@ -980,6 +1257,23 @@ def _index_page(title: str, files: Iterable[PackageFile], simple_prefix: str) ->
     return _page(title, anchors)
 
 
-def _links_page(title: str, links: Iterable[tuple[str, str | None, str]]) -> str:
+def _links_page(title: str, links: Iterable[_Link]) -> str:
     """The ``simple/<name>`` page: one link per file."""
-    return _page(title, [_anchor(url, rp, text) for url, rp, text in links])
+    return _page(
+        title, [_anchor(ln.url, ln.requires_python, ln.text, ln.metadata_sha256) for ln in links]
+    )
+
+
+def _wheel_metadata(filename: str, data: bytes) -> bytes | None:
+    """The ``<name>-<version>.dist-info/METADATA`` of a wheel, else ``None``."""
+    if not filename.endswith(".whl"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                top, _, rest = member.partition("/")
+                if top.endswith(".dist-info") and rest == "METADATA":
+                    return archive.read(member)
+    except zipfile.BadZipFile:
+        return None
+    return None

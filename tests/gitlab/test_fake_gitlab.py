@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import re
 import urllib.error
 import urllib.request
@@ -22,11 +23,35 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.gitlab import FakeGitLab, PackageFile, Token, build_wheel
+from tests.gitlab import (
+    FakeGitLab,
+    ObjectStorage,
+    PackageFile,
+    Token,
+    UpstreamIndex,
+    build_wheel,
+)
 from tests.gitlab.server import REALM
 
-# A plain opener: ignore any *_proxy variables of the environment.
+#: What pip >= 22.2 sends on simple pages.
+PIP_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, "
+    "text/html; q=0.01"
+)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Surface 3xx answers instead of following them."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+# Plain openers: ignore any *_proxy variables of the environment. urllib's
+# redirect handler copies every header, Authorization included, to the
+# redirect target: exactly the leak the object store must refuse.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_NO_REDIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 
 
 @dataclass
@@ -49,9 +74,13 @@ def fetch(
     username: str | None = None,
     secret: str | None = None,
     host: str | None = None,
+    accept: str | None = None,
+    follow: bool = True,
 ) -> Reply:
     """GET ``url`` with optional basic auth, returning errors as replies too."""
     request = urllib.request.Request(url)
+    if accept is not None:
+        request.add_header("Accept", accept)
     if token is not None or secret is not None:
         user = username if username is not None else (token.username if token else "x")
         password = secret if secret is not None else token.secret  # type: ignore[union-attr]
@@ -60,7 +89,7 @@ def fetch(
     if host is not None:
         request.add_header("Host", host)
     try:
-        with _OPENER.open(request, timeout=5) as response:
+        with (_OPENER if follow else _NO_REDIRECT).open(request, timeout=5) as response:
             return Reply(response.status, response.headers, response.read())
     except urllib.error.HTTPError as err:
         with err:
@@ -273,6 +302,9 @@ def test_public_project_anonymous_read(world: World) -> None:
     download = fetch(link.split("#")[0])
     assert download.status == 200
     assert download.body == world.pub.data
+    (entry,) = gl.file_requests()
+    assert (entry.status, entry.token, entry.authorization_sent) == (200, None, False)
+    assert (entry.project_id, entry.content_type) == (4, "application/octet-stream")
     assert fetch(gl.group_index_url(20)).status == 200
     assert fetch(page_url(gl, 4, "pubpkg"), gl.project_deploy_token(1)).status == 200
 
@@ -450,3 +482,261 @@ def test_package_file_path_and_download_bytes(world: World) -> None:
     reply = fetch(gl.file_url(world.pkg_a), gl.project_deploy_token(1))
     assert reply.status == 200
     assert reply.body == world.pkg_a.data
+
+
+# ------------------------------------------------- provenance modes (issue)
+
+
+def wheel_metadata(data: bytes) -> bytes:
+    """The METADATA member of a wheel."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        return archive.read(name)
+
+
+def test_encoded_path_routes_link_by_numeric_id(rig: FakeGitLab) -> None:
+    rig.add_group(7, "my-group")
+    rig.add_project(42, "my-project", group=7)
+    f = rig.add_package(42, "enc-pkg", "1.0")
+    token = rig.project_deploy_token(42)
+    index_url = rig.project_index_url("my-group/my-project", token)
+    assert index_url.endswith(
+        f"@127.0.0.1:{rig.port}/api/v4/projects/my-group%2Fmy-project/packages/pypi/simple"
+    )
+    url = rig.project_index_url("my-group/my-project")
+    numeric = f"{rig.base_url}/api/v4/projects/42/packages/pypi"
+    assert hrefs(fetch(url, token).text) == [f"{numeric}/simple/enc-pkg"]
+    file_link = f"{numeric}/files/{f.sha256}/{f.filename}#sha256={f.sha256}"
+    assert hrefs(fetch(f"{url}/enc-pkg/", token).text) == [file_link]
+    page = fetch(f"{url}/enc-pkg/", token, accept=PIP_ACCEPT)
+    assert [e["url"] for e in json.loads(page.text)["files"]] == [file_link]
+    assert [(e.kind, e.project_id) for e in rig.log] == [("index", 42), ("page", 42), ("page", 42)]
+    # Group pages under an encoded group path link to the numeric group id.
+    rig.add_group(8, "sub", parent=7)
+    rig.add_project(43, "deeper", group=8)
+    rig.add_package(43, "enc-pkg", "1.0")
+    group_url = rig.group_index_url("my-group/sub")
+    assert "/groups/my-group%2Fsub/-/packages/pypi/simple" in group_url
+    gdt = rig.group_deploy_token(7)
+    assert hrefs(fetch(group_url, gdt).text) == [
+        f"{rig.base_url}/api/v4/groups/8/-/packages/pypi/simple/enc-pkg"
+    ]
+    assert hrefs(fetch(f"{group_url}/enc-pkg/", gdt).text)[0].startswith(
+        f"{rig.base_url}/api/v4/projects/43/packages/pypi/files/"
+    )
+    rig.group_file_links = "group"
+    assert hrefs(fetch(f"{group_url}/enc-pkg/", gdt).text)[0].startswith(
+        f"{rig.base_url}/api/v4/groups/8/-/packages/pypi/files/"
+    )
+    assert rig.log[-1].group_id == 8
+
+
+def test_pep691_json_pages(world: World) -> None:
+    gl = world.gl
+    pat = gl.personal_access_token("json", projects=[1])
+    index = fetch(gl.project_index_url(1), pat, accept=PIP_ACCEPT)
+    assert index.headers["Content-Type"] == "application/vnd.pypi.simple.v1+json; charset=utf-8"
+    assert index.headers["Vary"] == "Accept"
+    assert json.loads(index.text) == {
+        "meta": {"api-version": "1.0"},
+        "projects": [{"name": "only-a"}, {"name": "pypipackage1"}],
+    }
+    page = json.loads(fetch(page_url(gl, 1, "Only.A"), pat, accept=PIP_ACCEPT).text)
+    f = world.only_a
+    file_url = f"{gl.base_url}{f.path}#sha256={f.sha256}"
+    assert page == {
+        "meta": {"api-version": "1.0"},
+        "name": "only-a",
+        "files": [
+            {
+                "filename": f.filename,
+                "url": file_url,
+                "hashes": {"sha256": f.sha256},
+                "requires-python": ">=3.8,<4",
+            }
+        ],
+    }
+    # GitLab omits a blank requires-python; "latest" also selects JSON.
+    latest = "application/vnd.pypi.simple.latest+json"
+    (entry,) = json.loads(fetch(page_url(gl, 1, "pypipackage1"), pat, accept=latest).text)["files"]
+    assert "requires-python" not in entry
+    group = fetch(f"{gl.group_index_url(10)}/pypipackage1/", pat, accept=PIP_ACCEPT)
+    assert [e["url"] for e in json.loads(group.text)["files"]] == [
+        f"{gl.base_url}{world.pkg_a.path}#sha256={world.pkg_a.sha256}"
+    ]
+    assert [e.content_type for e in gl.log] == ["application/vnd.pypi.simple.v1+json"] * 4
+    # No JSON in Accept, or the knob off: HTML, as GitLab without the flag.
+    assert fetch(page_url(gl, 1, "only-a"), pat).headers["Content-Type"].startswith("text/html")
+    gl.json_pages = False
+    html_page = fetch(page_url(gl, 1, "only-a"), pat, accept=PIP_ACCEPT)
+    assert html_page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Vary" not in html_page.headers
+    assert hrefs(html_page.text) == [file_url]
+    assert gl.log[-1].content_type == "text/html"
+
+
+def test_metadata_files_pep658(world: World) -> None:
+    gl = world.gl
+    deploy_a = gl.project_deploy_token(1)
+    f = world.pkg_a
+    metadata = wheel_metadata(f.data)
+    digest = hashlib.sha256(metadata).hexdigest()
+    assert (f.metadata, f.metadata_sha256) == (metadata, digest)
+    meta_url = gl.file_url(f) + ".metadata"
+    # Off by default: no attributes, and GitLab has no such file.
+    assert "data-core-metadata" not in fetch(page_url(gl, 1, "pypipackage1"), deploy_a).text
+    assert fetch(meta_url, deploy_a).status == 404
+    assert gl.log[-1].kind == "metadata"
+
+    gl.serve_metadata = True
+    page = fetch(page_url(gl, 1, "pypipackage1"), deploy_a).text
+    assert f'data-dist-info-metadata="sha256={digest}"' in page
+    assert f'data-core-metadata="sha256={digest}"' in page
+    (entry,) = json.loads(fetch(page_url(gl, 1, "pypipackage1"), deploy_a, accept=PIP_ACCEPT).text)[
+        "files"
+    ]
+    assert entry["core-metadata"] == entry["dist-info-metadata"] == {"sha256": digest}
+
+    gl.clear_log()
+    reply = fetch(meta_url, deploy_a)
+    assert (reply.status, reply.body) == (200, metadata)
+    group_meta = f"{gl.base_url}/api/v4/groups/10/-/packages/pypi/files/{f.sha256}/{f.filename}"
+    assert fetch(group_meta + ".metadata", gl.group_deploy_token(10)).body == metadata
+    # Same auth rules as the file itself.
+    assert fetch(meta_url).status == 401
+    assert fetch(meta_url, gl.project_deploy_token(2)).status == 404
+    entries = gl.metadata_requests()
+    assert [(e.status, e.project_id, e.filename) for e in entries] == [
+        (200, 1, f.filename),
+        (200, 1, f.filename),
+        (401, 1, f.filename),
+        (404, 1, f.filename),
+    ]
+    assert gl.file_requests() == []
+    # A non-wheel file has no METADATA to announce or serve.
+    sdist = gl.add_file(1, "Only.A", "0.2", "only_a-0.2.tar.gz", b"not a wheel")
+    assert sdist.metadata is None
+    only_a_page = fetch(page_url(gl, 1, "only-a"), deploy_a).text
+    assert only_a_page.count("data-core-metadata") == 1
+    assert fetch(gl.file_url(sdist) + ".metadata", deploy_a).status == 404
+
+
+def test_forwarding_to_upstream(world: World, upstream: UpstreamIndex) -> None:
+    gl = world.gl
+    up_file = upstream.add_package("numpyish", "2.0")
+    assert upstream.simple_url == f"http://localhost:{upstream.httpserver.port}/simple"
+    deploy_a = gl.project_deploy_token(1)
+    assert fetch(page_url(gl, 1, "numpyish"), deploy_a).status == 404  # forwarding off
+    gl.forward_to = upstream.simple_url
+    assert gl.forward_unknown_packages  # the old boolean knob is an alias
+    for url in (page_url(gl, 1, "numpyish"), f"{gl.group_index_url(10)}/numpyish"):
+        reply = fetch(
+            url, deploy_a if "projects" in url else gl.group_deploy_token(10), follow=False
+        )
+        assert reply.status == 302
+        assert reply.headers["Location"] == f"{upstream.simple_url}/numpyish/"
+        assert (gl.log[-1].status, gl.log[-1].location) == (302, f"{upstream.simple_url}/numpyish/")
+    # Authentication still comes first; a package the project holds is served.
+    assert fetch(page_url(gl, 1, "numpyish"), follow=False).status == 401
+    assert fetch(page_url(gl, 2, "numpyish"), deploy_a, follow=False).status == 404
+    assert fetch(page_url(gl, 1, "pypipackage1"), deploy_a, follow=False).status == 200
+
+    # The upstream is a real, anonymous PEP 503 index on another origin.
+    page = fetch(f"{upstream.simple_url}/numpyish/")
+    (link,) = hrefs(page.text)
+    assert (
+        link
+        == f"{upstream.base_url}/files/{up_file.sha256}/{up_file.filename}#sha256={up_file.sha256}"
+    )
+    assert fetch(link.split("#")[0], secret="leaked").body == up_file.data
+    assert "numpyish" in fetch(upstream.simple_url + "/").text
+    assert fetch(f"{upstream.simple_url}/nothing/").status == 404
+    assert [(e.kind, e.status, e.authorization_sent) for e in upstream.log] == [
+        ("page", 200, False),
+        ("file", 200, True),
+        ("index", 200, False),
+        ("page", 404, False),
+    ]
+    assert upstream.file_requests()[0].filename == up_file.filename
+    assert "AUTHORIZATION HEADER SENT" in upstream.describe_log()
+    gl.forward_unknown_packages = False
+    assert gl.forward_to is None
+
+
+def test_object_storage_direct_download(world: World, object_storage: ObjectStorage) -> None:
+    gl = world.gl
+    gl.object_storage = object_storage
+    gl.serve_metadata = True
+    deploy_a = gl.project_deploy_token(1)
+    f = world.pkg_a
+    reply = fetch(gl.file_url(f), deploy_a, follow=False)
+    assert reply.status == 302
+    location = reply.headers["Location"]
+    assert re.fullmatch(
+        rf"http://localhost:{object_storage.httpserver.port}/bucket/{f.sha256}/{f.filename}"
+        r"\?X-Amz-Signature=[0-9a-f]{64}&X-Amz-Expires=300",
+        location,
+    )
+    assert (gl.log[-1].kind, gl.log[-1].status, gl.log[-1].token) == ("file", 302, deploy_a)
+    assert gl.log[-1].location == location
+    # GitLab's auth comes first: no presigned URL for the unauthorised.
+    assert fetch(gl.file_url(f), follow=False).status == 401
+    assert fetch(gl.file_url(f), gl.project_deploy_token(2), follow=False).status == 404
+
+    assert fetch(location).body == f.data
+    # Following the redirect with the GitLab credential still attached: S3 says 400.
+    leaked = fetch(gl.file_url(f), deploy_a)
+    assert leaked.status == 400
+    assert b"Only one auth mechanism allowed" in leaked.body
+    assert fetch(location.replace("Signature=", "Signature=0")).status == 403
+    other = fetch(gl.file_url(world.only_a), deploy_a, follow=False).headers["Location"]
+    signature = other.split("X-Amz-Signature=")[1].split("&")[0]
+    assert fetch(location.replace(location.split("=")[1].split("&")[0], signature)).status == 403
+    meta = fetch(gl.file_url(f) + ".metadata", deploy_a, follow=False)
+    assert meta.headers["Location"].split("?")[0].endswith(f"/{f.filename}.metadata")
+    assert fetch(meta.headers["Location"]).body == f.metadata
+    assert [(e.status, e.authorization_sent, e.signature_valid) for e in object_storage.log] == [
+        (200, False, True),
+        (400, True, True),
+        (403, False, False),
+        (403, False, False),
+        (200, False, True),
+    ]
+    assert object_storage.log[0].filename == f.filename
+    assert "AUTHORIZATION HEADER SENT" in object_storage.describe_log()
+
+
+def test_shared_files_tree(rig: FakeGitLab) -> None:
+    rig.add_project(1, "g/one", files_base="/shared/files/")
+    rig.add_project(2, "g/two", files_base="/shared/files")
+    rig.add_project(3, "g/three")
+    one, two = rig.add_package(1, "same", "1.0"), rig.add_package(2, "same", "1.0")
+    only_two = rig.add_package(2, "two-only", "1.0")
+    t1, t2, t3 = (rig.project_deploy_token(p) for p in (1, 2, 3))
+    shared = f"{rig.base_url}/shared/files/{one.sha256}/{one.filename}"
+    assert one.path == two.path == f"/shared/files/{one.sha256}/{one.filename}"
+    assert rig.file_url(one) == shared
+    for project, token in ((1, t1), (2, t2)):
+        assert hrefs(fetch(page_url(rig, project, "same"), token).text) == [
+            f"{shared}#sha256={one.sha256}"
+        ]
+    # Authorised against the owner(s) of that file: either project's token works.
+    assert fetch(shared, t1).body == one.data
+    assert fetch(shared, t2).body == one.data
+    assert [(e.kind, e.project_id, e.token) for e in rig.file_requests()] == [
+        ("file", 1, t1),
+        ("file", 2, t2),
+    ]
+    assert fetch(shared, t3).status == 404
+    assert fetch(shared).status == 401
+    assert fetch(rig.file_url(only_two), t1).status == 404
+    assert fetch(rig.file_url(only_two), t2).status == 200
+    assert fetch(f"{rig.base_url}/shared/files/{'0' * 64}/{one.filename}", t1).status == 404
+    # GitLab's own project file route keeps working for those projects.
+    gitlab_route = (
+        f"{rig.base_url}/api/v4/projects/1/packages/pypi/files/{one.sha256}/{one.filename}"
+    )
+    assert fetch(gitlab_route, t1).status == 200
+    rig.serve_metadata = True
+    assert fetch(shared + ".metadata", t2).body == one.metadata
+    assert rig.log[-1].kind == "metadata"
