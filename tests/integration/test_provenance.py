@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
+from tests.gitlab import FakeGitLab, ObjectStorage, Token, UpstreamIndex
 from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipResult
+from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipResult
 
 
 def _files_by_project(gitlab: FakeGitLab) -> dict[int, list[Token | None]]:
@@ -42,6 +42,7 @@ def _encoded_path_indexes(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[st
 
 
 def _check(result: PipResult, gitlab: FakeGitLab, expected: dict[int, Token | None]) -> None:
+    """pip succeeded, and every file request carried its own project's token."""
     assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
     files = _files_by_project(gitlab)
     assert set(files) == set(expected), gitlab.describe_log()
@@ -148,3 +149,89 @@ def test_stock_pip_sends_the_private_token_to_the_public_project(
     assert result.returncode == 0, result.redacted()
     public_files = [e for e in gitlab.file_requests() if e.project_id == 400]
     assert public_files and public_files[0].token is token, gitlab.describe_log()
+
+
+def _two_projects_two_tokens(
+    gitlab: FakeGitLab, files_base: str | None = None
+) -> tuple[dict[int, Token], list[str]]:
+    gitlab.add_project(323, "g/project-1", files_base=files_base)
+    gitlab.add_project(324, "g/project-2", files_base=files_base)
+    gitlab.add_package(323, "pypipackage1", "1.3.8")
+    gitlab.add_package(324, "pypipackage2", "2.5.6")
+    tokens = {323: gitlab.project_deploy_token(323), 324: gitlab.project_deploy_token(324)}
+    args = [
+        "pypipackage1",
+        "pypipackage2",
+        "--index-url",
+        gitlab.project_index_url(323, tokens[323]),
+        "--extra-index-url",
+        gitlab.project_index_url(324, tokens[324]),
+    ]
+    return tokens, args
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_shared_files_tree_without_a_distinguishing_prefix(
+    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
+) -> None:
+    tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    result = make_pip(pip_version).install(*args)
+    _check(result, gitlab, dict(tokens))
+    assert all(e.path.startswith("/shared/files/") for e in gitlab.file_requests())
+
+
+def test_shared_files_tree_fails_on_stock_pip(gitlab: FakeGitLab, make_pip: MakePip) -> None:
+    _tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    result = make_pip(NEWEST_PIP, shim=False).install(*args)
+    assert result.returncode != 0, gitlab.describe_log()
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("json_pages", [True, False], ids=["json", "html"])
+def test_json_pages_and_metadata_files_follow_their_page(
+    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, json_pages: bool
+) -> None:
+    gitlab.json_pages = json_pages
+    # pip 22.3.1 itself (stock too) crashes on PEP 691 JSON whose
+    # "dist-info-metadata" is a hash dict ("unhashable type: 'dict'"), so it
+    # gets JSON pages without metadata files.
+    gitlab.serve_metadata = not (json_pages and pip_version == OLDEST_PIP)
+    tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    result = make_pip(pip_version).install(*args)
+    _check(result, gitlab, dict(tokens))
+    pages = [e for e in gitlab.log if e.kind == "page" and e.status == 200]
+    expected_type = "application/vnd.pypi.simple.v1+json" if json_pages else "text/html"
+    assert pages and all(e.content_type == expected_type for e in pages), gitlab.describe_log()
+    metadata = gitlab.metadata_requests()
+    if pip_version == NEWEST_PIP:
+        assert {e.project_id for e in metadata} == {323, 324}, gitlab.describe_log()
+    for entry in metadata:
+        assert entry.status == 200 and entry.token is tokens[entry.project_id], (
+            gitlab.describe_log()
+        )
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_forwarded_requests_reach_the_upstream_without_credentials(
+    gitlab: FakeGitLab, upstream: UpstreamIndex, make_pip: MakePip, pip_version: str
+) -> None:
+    upstream.add_package("publicdep", "2.0")
+    gitlab.forward_to = upstream.simple_url
+    tokens, args = _two_projects_two_tokens(gitlab)
+    result = make_pip(pip_version).install(*args, "publicdep")
+    _check(result, gitlab, dict(tokens))
+    assert upstream.file_requests(), upstream.describe_log()
+    assert not any(e.authorization_sent for e in upstream.log), upstream.describe_log()
+    assert any(e.status == 302 for e in gitlab.log), gitlab.describe_log()
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_object_storage_redirects_carry_no_credentials(
+    gitlab: FakeGitLab, object_storage: ObjectStorage, make_pip: MakePip, pip_version: str
+) -> None:
+    gitlab.object_storage = object_storage
+    tokens, args = _two_projects_two_tokens(gitlab)
+    result = make_pip(pip_version).install(*args)
+    _check(result, gitlab, dict(tokens))
+    assert object_storage.requests(status=200), object_storage.describe_log()
+    assert not any(e.authorization_sent for e in object_storage.log), object_storage.describe_log()
