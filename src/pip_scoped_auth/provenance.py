@@ -12,18 +12,19 @@ with credentials C" (:meth:`Provenance.page_fetched`) and "page P lists link
 L" (:meth:`Provenance.link_listed`), and asks :meth:`Provenance.lookup` for a
 request URL.
 
-Memory: one dict slot per link, keyed by an 8-byte keyed BLAKE2b digest of the
-link URL (not the URL string itself), pointing at one shared :class:`PageAuth`
-per page. The map is capped (FIFO eviction); an evicted link falls back to the
-path-scope rules.
+Memory: one dict slot per link, keyed by the 64-bit hash of the normalised
+link URL (not the URL string itself: an int costs 32 bytes, a URL 150 or more),
+pointing at one shared :class:`PageAuth` per page. Python's string hash is
+keyed per process (SipHash), so nobody can aim a link at another file's slot;
+and a lookup also checks the origin, so even a chance collision could never
+send credentials to another origin. The map is capped (oldest half dropped
+when full); an evicted link falls back to the path-scope rules.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import threading
-from collections import OrderedDict
+from itertools import islice
 from typing import NamedTuple
 
 from pip_scoped_auth.scopes import DEFAULT_PORTS, Credentials
@@ -35,7 +36,6 @@ DEFAULT_LINK_LIMIT = 1_000_000
 #: Pages remembered at most: pages are few (one per project and index).
 _PAGE_LIMIT = 10_000
 _METADATA_SUFFIX = ".metadata"
-_KEY = secrets.token_bytes(16)
 
 
 class PageAuth(NamedTuple):
@@ -46,43 +46,42 @@ class PageAuth(NamedTuple):
     credentials: Credentials | None
 
 
-def origin_of(url: str) -> str:
-    """``scheme://host:port`` lower-cased with the port explicit; ``""`` if not HTTP(S).
+def _split(url: str) -> tuple[str, str]:
+    """``(origin, rest)``: the normalised origin, and path plus query without fragment.
 
-    Deliberately string-only and cheap: it runs once per listed link.
+    Deliberately string-only and cheap: it runs once per listed link. The
+    origin is ``scheme://host:port``, lower-cased, port explicit, userinfo
+    dropped; ``""`` where the URL is not HTTP(S).
     """
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in DEFAULT_PORTS:
-        return ""
-    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    hostport = netloc.rpartition("@")[2].lower()
+        return "", url
+    rest = rest.split("#", 1)[0]
+    cut = len(rest)
+    for mark in ("/", "?"):
+        found = rest.find(mark)
+        if 0 <= found < cut:
+            cut = found
+    hostport = rest[:cut].rpartition("@")[2].lower()
     if hostport.endswith("]") or ":" not in hostport.rpartition("]")[2]:
-        return f"{scheme}://{hostport}:{DEFAULT_PORTS[scheme]}"
-    host, _, port = hostport.rpartition(":")
-    if not port:
-        port = str(DEFAULT_PORTS[scheme])
-    return f"{scheme}://{host}:{port.lstrip('0') or '0'}"
+        port = DEFAULT_PORTS[scheme]
+        host = hostport
+    else:
+        host, _, digits = hostport.rpartition(":")
+        port = int(digits) if digits.isdigit() else DEFAULT_PORTS[scheme]
+    return f"{scheme}://{host}:{port}", rest[cut:]
 
 
-def _normalise(url: str) -> str:
-    """The URL without fragment, without userinfo, with a normalised origin."""
-    url = url.split("#", 1)[0]
-    origin = origin_of(url)
-    if not origin:
-        return url
-    rest = url.partition("://")[2]
-    slash = rest.find("/")
-    query = rest.find("?")
-    cut = min(i for i in (slash, query, len(rest)) if i >= 0)
-    return origin + rest[cut:]
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` lower-cased with the port explicit; ``""`` if not HTTP(S)."""
+    return _split(url)[0]
 
 
-def url_key(url: str) -> bytes:
-    """The map key for a URL: a keyed digest, so links cost 8 bytes, not their length."""
-    return hashlib.blake2b(
-        _normalise(url).encode("utf-8", "surrogatepass"), digest_size=8, key=_KEY
-    ).digest()
+def url_key(url: str) -> int:
+    """The map key for a URL: its normalised form's hash, so a link costs an int."""
+    origin, rest = _split(url)
+    return hash(origin + rest)
 
 
 class Provenance:
@@ -91,25 +90,32 @@ class Provenance:
     def __init__(self, link_limit: int = DEFAULT_LINK_LIMIT) -> None:
         self._lock = threading.Lock()
         self._link_limit = link_limit
-        self._links: OrderedDict[bytes, PageAuth] = OrderedDict()
-        self._pages: OrderedDict[bytes, PageAuth] = OrderedDict()
+        self._links: dict[int, PageAuth] = {}
+        self._pages: dict[int, PageAuth] = {}
+        # pip creates a page's links one after another: remember the last page.
+        self._last_page: tuple[str, PageAuth | None] = ("", None)
 
     def page_fetched(self, page_url: str, credentials: Credentials | None) -> None:
         """Remember that ``page_url`` answered (2xx) to ``credentials``."""
-        origin = origin_of(page_url)
+        origin, rest = _split(page_url)
         if not origin:
             return
-        page = PageAuth(_normalise(page_url), origin, credentials)
-        key = url_key(page_url)
+        page = PageAuth(origin + rest, origin, credentials)
+        key = hash(page.url)
         with self._lock:
+            self._pages.pop(key, None)
             self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > _PAGE_LIMIT:
-                self._pages.popitem(last=False)
+            self._pages = _trimmed(self._pages, _PAGE_LIMIT)
+            self._last_page = ("", None)
 
     def page(self, page_url: str) -> PageAuth | None:
         with self._lock:
-            return self._pages.get(url_key(page_url))
+            last_url, last = self._last_page
+            if last_url == page_url:
+                return last
+            page = self._pages.get(url_key(page_url))
+            self._last_page = (page_url, page)
+            return page
 
     def link_listed(self, link_url: str, page_url: str) -> bool:
         """Record that ``page_url`` lists ``link_url``; True if recorded.
@@ -119,15 +125,16 @@ class Provenance:
         to list a URL keeps it (pip reads ``--index-url`` before the extras).
         """
         page = self.page(page_url)
-        if page is None or origin_of(link_url) != page.origin:
+        if page is None:
             return False
-        key = url_key(link_url)
+        origin, rest = _split(link_url)
+        if origin != page.origin:
+            return False
+        key = hash(origin + rest)
         with self._lock:
-            if key in self._links:
-                return True
-            self._links[key] = page
-            while len(self._links) > self._link_limit:
-                self._links.popitem(last=False)
+            if key not in self._links:
+                self._links[key] = page
+                self._links = _trimmed(self._links, self._link_limit)
         return True
 
     def lookup(self, url: str) -> PageAuth | None:
@@ -149,3 +156,11 @@ class Provenance:
     def __len__(self) -> int:
         with self._lock:
             return len(self._links)
+
+
+def _trimmed(entries: dict[int, PageAuth], limit: int) -> dict[int, PageAuth]:
+    """``entries`` itself, or its newer half once it outgrew ``limit`` (amortised O(1))."""
+    if len(entries) <= limit:
+        return entries
+    keep = max(limit // 2, 1)
+    return dict(islice(entries.items(), len(entries) - keep, None))

@@ -84,7 +84,7 @@ def test_the_map_is_bounded() -> None:
     prov.page_fetched(PAGE, ("u", "T1"))
     for i in range(100):
         prov.link_listed(f"http://gl.test:8000/files/{i}.whl", PAGE)
-    assert len(prov) == 10
+    assert 5 <= len(prov) <= 10
     assert prov.lookup("http://gl.test:8000/files/99.whl") is not None
     assert prov.lookup("http://gl.test:8000/files/0.whl") is None
 
