@@ -235,3 +235,37 @@ def test_object_storage_redirects_carry_no_credentials(
     _check(result, gitlab, dict(tokens))
     assert object_storage.requests(status=200), object_storage.describe_log()
     assert not any(e.authorization_sent for e in object_storage.log), object_storage.describe_log()
+
+
+def _find_links_args(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[str]]:
+    """Project 323 as the index, project 324's package page as a --find-links page."""
+    tokens, _ = _two_projects_two_tokens(gitlab)
+    find_links = gitlab.project_index_url(324, tokens[324]) + "/pypipackage2/"
+    args = [
+        "pypipackage1",
+        "pypipackage2",
+        "--index-url",
+        gitlab.project_index_url(323, tokens[323]),
+        "--find-links",
+        find_links,
+    ]
+    return tokens, args
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_find_links_files_use_the_find_links_credentials(
+    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
+) -> None:
+    tokens, args = _find_links_args(gitlab)
+    result = make_pip(pip_version).install(*args)
+    _check(result, gitlab, dict(tokens))
+
+
+def test_find_links_files_get_the_index_token_on_stock_pip(
+    gitlab: FakeGitLab, make_pip: MakePip
+) -> None:
+    tokens, args = _find_links_args(gitlab)
+    result = make_pip(NEWEST_PIP, shim=False).install(*args)
+    assert result.returncode != 0, gitlab.describe_log()
+    wrong = [e for e in gitlab.file_requests() if e.project_id == 324]
+    assert wrong and wrong[0].token is tokens[323] and wrong[0].status == 404, gitlab.describe_log()
