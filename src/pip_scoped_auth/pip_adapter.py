@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import inspect
+import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from typing import Any
 import wrapt
 
 from pip_scoped_auth import _bootstrap
-from pip_scoped_auth.resolver import AuthState, Lookup
+from pip_scoped_auth.resolver import AuthState, Decision, Lookup
 from pip_scoped_auth.scopes import Credentials
 
 #: Oldest pip whose auth module this adapter was written against.
@@ -240,6 +241,25 @@ def _stand_down(bridge: _PipBridge, exc: BaseException) -> None:
     )
 
 
+_logged: set[tuple[str, str, str]] = set()
+
+
+def _log_decision(bridge: _PipBridge, decision: Decision) -> None:
+    """One line in pip's own log per (scope, source), the first time it is decided.
+
+    pip's logger for its auth module, so pip's ``-v`` shows it (pip's VERBOSE
+    level, 22.0+) and default verbosity does not. ``describe`` is redacted.
+    """
+    key = (bridge.module.__name__, str(decision.entry.scope), decision.source)
+    with _lock:
+        if key in _logged:
+            return
+        _logged.add(key)
+    logger = logging.getLogger(bridge.module.__name__)
+    log = getattr(logger, "verbose", None) or logger.debug
+    log("pip-scoped-auth: %s", decision.describe())
+
+
 def _get_url_and_credentials(
     bridge: _PipBridge, wrapped: Any, auth: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
@@ -251,6 +271,7 @@ def _get_url_and_credentials(
     )
     if decision is None:
         return _call_pip(wrapped, *args, **kwargs)
+    _log_decision(bridge, decision)
     username, password = decision.credentials
     if username is not None or password is not None:
         # pip's own normalisation: HTTPBasicAuth needs strings, and code that
@@ -279,6 +300,7 @@ def _get_new_credentials(
     )
     if decision is None:
         return _call_pip(wrapped, *args, **kwargs)
+    _log_decision(bridge, decision)
     return decision.credentials
 
 
