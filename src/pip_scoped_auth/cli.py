@@ -415,18 +415,16 @@ def _explain_decision(view: View, url: str, location: Any) -> None:
         print("          pip chooses by host (URL credentials, netrc, its per-host cache).")
         same_host = view.table.scopes_on(location.origin)
         if same_host:
-            print(
-                f"Note:     {len(same_host)} index scope(s) are on this host but none contains "
-                "this path; a file linked outside its index's path gets pip's per-host choice,"
-            )
-            print("          which may be another index's token (see docs/troubleshooting.md).")
+            print(f"Note:     {len(same_host)} index scope(s) are on this host, none contains this")
+            print("          path: a file linked outside its index's path gets pip's per-host")
+            print("          choice, which may be another index's token (docs/troubleshooting.md).")
         return
-    longer = [s for s in view.table.scopes_on(location.origin) if s != entry.scope]
+    containing = [s for s in view.table.scopes_on(location.origin) if s.contains(location)]
     print(f"Scope:   {entry.scope}")
     print(f"         index {redact_url(entry.url)}")
-    why = "the only index scope that contains the URL"
-    if longer:
-        why = "the longest index scope that contains the URL (path-segment boundaries)"
+    why = "the only index scope that contains the URL (on path-segment boundaries)"
+    if len(containing) > 1:
+        why = f"the longest of {len(containing)} index scopes that contain the URL"
     print(f"         why: {why}")
     first = view.decide(url, first_request=True)
     retry = view.decide(url, first_request=False)
