@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import inspect
+import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -323,6 +324,26 @@ def _stand_down_version(version: str, exc: BaseException) -> None:
     )
 
 
+_logged: set[tuple[str, str, str]] = set()
+
+
+def _log_decision(bridge: _PipBridge, decision: Decision) -> None:
+    """One line in pip's own log per (scope, source), the first time it is decided.
+
+    pip's logger for its auth module, so pip's ``-v`` shows it (pip's VERBOSE
+    level, 22.0+) and default verbosity does not. ``describe`` is redacted.
+    """
+    where = decision.page or (str(decision.entry.scope) if decision.entry is not None else "")
+    key = (bridge.module.__name__, where, decision.source)
+    with _lock:
+        if key in _logged:
+            return
+        _logged.add(key)
+    logger = logging.getLogger(bridge.module.__name__)
+    log = getattr(logger, "verbose", None) or logger.debug
+    log("pip-scoped-auth: %s", decision.describe())
+
+
 def _get_url_and_credentials(
     bridge: _PipBridge, wrapped: Any, auth: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
@@ -331,6 +352,7 @@ def _get_url_and_credentials(
     decision = _decide(bridge, auth, original_url)
     if decision is None:
         return _call_pip(wrapped, *args, **kwargs)
+    _log_decision(bridge, decision)
     username, password = decision.credentials
     if username is not None or password is not None:
         # pip's own normalisation: HTTPBasicAuth needs strings, and code that
@@ -359,6 +381,7 @@ def _get_new_credentials(
     )
     if decision is None:
         return _call_pip(wrapped, *args, **kwargs)
+    _log_decision(bridge, decision)
     return decision.credentials
 
 

@@ -70,9 +70,13 @@ class Decision(NamedTuple):
 
     def describe(self) -> str:
         """One log line's worth, without the secret."""
-        who = "no credentials" if self.username is None else f"user {self.username!r}"
-        if self.password:
-            who += " with a password"
+        if self.username is None:
+            who = "no credentials"
+        elif self.password is None:
+            # As pip's redact_netloc: a username without a password may be a token.
+            who = "a username (not shown)"
+        else:
+            who = f"user {self.username!r} with a password"
         if self.page is not None:
             return f"listed on {self.page}: {who}, as that page was read"
         where = f"scope {self.entry.scope}" if self.entry is not None else "no scope"

@@ -1,0 +1,300 @@
+"""The documented recipes, executed as written against the fake GitLab.
+
+Blocks marked ``<!-- recipe-test: NAME -->`` in docs/recipes.md and the README
+are extracted and run: shell blocks with bash, Dockerfile ``RUN`` lines and the
+``variables``/``script`` of a ``.gitlab-ci.yml`` job as shell steps (there is
+no Docker engine or GitLab runner here; a fresh venv plays the image). The only
+edit is the host: ``https://gitlab.example.com`` becomes the fake server.
+Each recipe's success is checked on the server's request log, and the GitLab
+CI recipe is also run on stock pip 22.3, where it must fail.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from tests.gitlab import FakeGitLab, Token
+from tests.integration import pipenvs
+from tests.integration.conftest import MakePip
+from tests.integration.pipenvs import NEWEST_PIP, OLDEST_PIP, PipResult
+
+ROOT = pipenvs.ROOT
+HERE = Path(__file__).resolve().parent
+DOC_HOST = re.compile(r"https://(?P<userinfo>[^/@\s\"]*@)?gitlab\.example\.com")
+P1, P2 = 323, 324
+MARKER = re.compile(
+    r"<!-- recipe-test: (?P<name>[\w-]+) -->\n```(?P<lang>\w+)\n(?P<body>.*?)\n```", re.S
+)
+
+
+def readme() -> Path:
+    """The README with the quick start (docs/README.proposed.md until it is merged)."""
+    proposed = ROOT / "docs" / "README.proposed.md"
+    return proposed if proposed.exists() else ROOT / "README.md"
+
+
+def recipes(path: Path) -> dict[str, tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    for match in MARKER.finditer(path.read_text()):
+        assert match["name"] not in found, f"duplicate recipe {match['name']} in {path}"
+        found[match["name"]] = (match["lang"], match["body"])
+    return found
+
+
+RECIPES = recipes(ROOT / "docs" / "recipes.md")
+README_RECIPES = recipes(readme())
+
+
+def test_every_marked_recipe_is_run_by_a_test() -> None:
+    assert set(RECIPES) == {
+        "dockerfile",
+        "gitlab-ci",
+        "pip-conf",
+        "pip-conf-use",
+        "keyring-login",
+        "keyring-use",
+    }
+    assert set(README_RECIPES) == {"quickstart"}
+
+
+def dockerfile_steps(text: str) -> list[str]:
+    """``ENV`` as exports and ``RUN`` as commands, in order (continuations joined)."""
+    steps: list[str] = []
+    for line in text.replace("\\\n", " ").splitlines():
+        keyword, _, rest = line.strip().partition(" ")
+        if keyword == "ENV":
+            steps.append(f"export {rest}")
+        elif keyword == "RUN":
+            steps.append(rest)
+    return steps
+
+
+def gitlab_job(text: str) -> tuple[list[str], list[str]]:
+    """The ``variables`` (as exports) and ``script`` lines of the single job in ``text``."""
+    exports: list[str] = []
+    script: list[str] = []
+    section = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent <= 2 and stripped.endswith(":"):
+            section = stripped[:-1]
+        elif section == "variables":
+            key, _, value = stripped.partition(": ")
+            exports.append(f"export {key}={value}")
+        elif section in ("before_script", "script"):
+            assert stripped.startswith("- "), line
+            script.append(stripped[2:])
+    return exports, script
+
+
+def run_steps(
+    steps: Sequence[str], env: Mapping[str, str], cwd: Path, secrets: Sequence[str]
+) -> PipResult:
+    """Run ``steps`` as one bash script that stops at the first failure."""
+    script = "set -euo pipefail\n" + "\n".join(steps) + "\n"
+    proc = subprocess.run(
+        ["bash", "-c", script],
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
+    return PipResult(list(steps), proc.returncode, proc.stdout, proc.stderr, tuple(secrets))
+
+
+def assert_ok(result: PipResult, gitlab: FakeGitLab) -> None:
+    assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
+    for secret in result.secrets:
+        assert secret not in result.output, result.redacted()
+
+
+def assert_files_used(gitlab: FakeGitLab, expected: dict[int, Token]) -> None:
+    files = gitlab.file_requests()
+    assert {e.project_id: (e.token, e.status) for e in files} == {
+        p: (t, 200) for p, t in expected.items()
+    }, gitlab.describe_log()
+
+
+def with_path(env: dict[str, str], bindir: Path) -> dict[str, str]:
+    env["PATH"] = f"{bindir}{':' + env['PATH'] if env.get('PATH') else ''}"
+    return env
+
+
+def local_host(text: str, gitlab: FakeGitLab) -> str:
+    """Point the documented host (with or without userinfo) at the fake GitLab."""
+    return DOC_HOST.sub(lambda m: f"http://{m['userinfo'] or ''}{gitlab.host}:{gitlab.port}", text)
+
+
+@pytest.fixture
+def projects(gitlab: FakeGitLab) -> FakeGitLab:
+    gitlab.add_group(10, "my-group")
+    gitlab.add_project(P1, "my-group/my-app", group=10)
+    gitlab.add_project(P2, "my-group/shared-libs", group=10)
+    gitlab.add_package(P1, "my-package-a", "1.0.0")
+    gitlab.add_package(P2, "my-package-b", "2.0.0")
+    return gitlab
+
+
+@pytest.fixture(scope="session")
+def wheel_dirs(shim_wheel: Path) -> str:
+    """Where a fresh "image" finds the shim and wrapt: a stand-in for the registry."""
+    root = pipenvs.cache_root()
+    wrapt = root / "wheelhouse-wrapt"
+    with pipenvs._locked(root / "wheelhouse.lock"):
+        if not list(wrapt.glob("wrapt-*.whl")):
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "-q",
+                    "--only-binary=:all:",
+                    "-d",
+                    str(wrapt),
+                    "wrapt",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+    return f"{shim_wheel.parent} {wrapt}"
+
+
+def fresh_image(path: Path) -> Path:
+    """A new venv with the interpreter's bundled pip: the ``FROM python`` of a recipe."""
+    subprocess.run(
+        [pipenvs.base_python(), "-m", "venv", str(path)], check=True, capture_output=True
+    )
+    return path / "bin"
+
+
+def test_dockerfile_and_gitlab_ci_recipes(
+    projects: FakeGitLab, make_pip: MakePip, wheel_dirs: str, tmp_path: Path
+) -> None:
+    job_token = projects.job_token(projects=[P1])
+    deploy = projects.project_deploy_token(P2)
+    secrets = [job_token.secret, deploy.secret]
+    image = fresh_image(tmp_path / "image")
+    build_env = with_path(
+        pipenvs.scrubbed_env(
+            tmp_path / "home", {"PIP_FIND_LINKS": wheel_dirs, "PIP_NO_INDEX": "1"}
+        ),
+        image,
+    )
+    build_steps = dockerfile_steps(RECIPES["dockerfile"][1])
+    assert build_steps[-1] == "pip-scoped-auth status", build_steps
+    built = run_steps(build_steps, build_env, tmp_path, secrets)
+    assert_ok(built, projects)
+    assert "OK: pip's credentials are scoped per index" in built.stdout
+    # The build-time check is real: with the shim switched off it fails the build.
+    off = run_steps(build_steps[-1:], {**build_env, "PIP_SCOPED_AUTH": "0"}, tmp_path, secrets)
+    assert off.returncode == 1, off.redacted()
+
+    exports, script = gitlab_job(RECIPES["gitlab-ci"][1])
+    ci = {
+        "CI_SERVER_PROTOCOL": "http",
+        "CI_SERVER_HOST": projects.host,
+        "CI_SERVER_PORT": str(projects.port),
+        "CI_API_V4_URL": f"{projects.base_url}/api/v4",
+        "CI_PROJECT_ID": str(P1),
+        "CI_JOB_TOKEN": job_token.secret,
+        "SHARED_LIBS_DEPLOY_USER": deploy.username,
+        "SHARED_LIBS_DEPLOY_TOKEN": deploy.secret,
+    }
+    job_env = with_path(pipenvs.scrubbed_env(tmp_path / "job-home", ci), image)
+    job = run_steps([*exports, *script], job_env, tmp_path, secrets)
+    assert_ok(job, projects)
+    assert_files_used(projects, {P1: job_token, P2: deploy})
+
+    # The same job on stock pip 22.3 sends one project's token to the other's file.
+    projects.clear_log()
+    stock = make_pip(OLDEST_PIP, shim=False)
+    pip_only = [s for s in script if not s.startswith("pip-scoped-auth")]
+    stock_env = with_path(
+        stock.env({**ci, "PIP_TARGET": str(tmp_path / "stock-target")}), stock.venv / "bin"
+    )
+    failed = run_steps([*exports, *pip_only], stock_env, tmp_path, secrets)
+    assert failed.returncode != 0, failed.redacted()
+    assert any(e.status == 404 and e.token is not None for e in projects.file_requests()), (
+        projects.describe_log()
+    )
+
+
+def test_pip_conf_recipe(projects: FakeGitLab, make_pip: MakePip, tmp_path: Path) -> None:
+    t1, t2 = projects.project_deploy_token(P1), projects.project_deploy_token(P2)
+    pip = make_pip(NEWEST_PIP)
+    conf = RECIPES["pip-conf"][1].replace("<token of project 323>", t1.secret)
+    conf = local_host(conf.replace("<token of project 324>", t2.secret), projects)
+    (tmp_path / "pip.conf").write_text(conf + "\n")
+    env = with_path(
+        pip.env(
+            {"PIP_CONFIG_FILE": str(tmp_path / "pip.conf"), "PIP_TARGET": str(tmp_path / "target")}
+        ),
+        pip.venv / "bin",
+    )
+    steps = local_host(RECIPES["pip-conf-use"][1], projects).splitlines()
+    result = run_steps(steps, env, tmp_path, [t1.secret, t2.secret])
+    assert_ok(result, projects)
+    assert result.stdout.count("with a password from index-url") == 2, result.redacted()
+    assert_files_used(projects, {P1: t1, P2: t2})
+
+
+def test_keyring_login_recipe(projects: FakeGitLab, make_pip: MakePip, tmp_path: Path) -> None:
+    t1, t2 = projects.project_deploy_token(P1), projects.project_deploy_token(P2)
+    pip = make_pip(NEWEST_PIP)
+    env = with_path(
+        pip.env(
+            {
+                "PYTHONPATH": str(HERE),
+                "PYTHON_KEYRING_BACKEND": "cli_keyring.FileKeyring",
+                "CLI_KEYRING_FILE": str(tmp_path / "keyring.json"),
+                "PIP_TARGET": str(tmp_path / "target"),
+                "TOKEN_A": t1.secret,
+                "TOKEN_B": t2.secret,
+            }
+        ),
+        pip.venv / "bin",
+    )
+    steps = [
+        *local_host(RECIPES["keyring-login"][1], projects).splitlines(),
+        *local_host(RECIPES["keyring-use"][1], projects).splitlines(),
+    ]
+    result = run_steps(steps, env, tmp_path, [t1.secret, t2.secret])
+    assert_ok(result, projects)
+    assert result.stdout.count("with a password from keyring") == 2, result.redacted()
+    assert_files_used(projects, {P1: t1, P2: t2})
+    assert "Removed the token" in result.stdout
+
+
+def test_readme_quick_start(projects: FakeGitLab, wheel_dirs: str, tmp_path: Path) -> None:
+    """A newcomer's path: install the shim, check it, install from two projects."""
+    t1, t2 = projects.project_deploy_token(P1), projects.project_deploy_token(P2)
+    bindir = fresh_image(tmp_path / "venv")
+    env = with_path(
+        pipenvs.scrubbed_env(
+            tmp_path / "home",
+            {"PIP_FIND_LINKS": wheel_dirs, "TOKEN_A": t1.secret, "TOKEN_B": t2.secret},
+        ),
+        bindir,
+    )
+    steps = local_host(README_RECIPES["quickstart"][1], projects)
+    # Only the shim's own install comes from the stand-in registry; the rest from GitLab.
+    steps = steps.replace(
+        "python -m pip install pip-scoped-auth", "python -m pip install --no-index pip-scoped-auth"
+    )
+    result = run_steps([steps], env, tmp_path, [t1.secret, t2.secret])
+    assert_ok(result, projects)
+    assert "OK: pip's credentials are scoped per index" in result.stdout
+    assert_files_used(projects, {P1: t1, P2: t2})
