@@ -374,8 +374,11 @@ def test_pip_verbose_logs_each_scope_decision_once(
     assert_no_secret(quiet)
     assert_no_secret(verbose)
     lines = [line.strip() for line in verbose.output.splitlines() if "pip-scoped-auth:" in line]
+    assert len(lines) == len(set(lines)), verbose.redacted()
+    # Pages carry their index URL's own credentials (pip decides those);
+    # files are decided by provenance: one line per page that listed them.
     assert lines == [
-        f"pip-scoped-auth: scope {scope_of(projects, project)}: user {token.username!r} "
-        "with a password from index-url"
-        for project, token in ((P1, t1), (P2, t2))
+        f"pip-scoped-auth: listed on {projects.project_index_url(project)}/{package}/: "
+        f"user {token.username!r} with a password, as that page was read"
+        for project, package, token in ((P1, "pypipackage1", t1), (P2, "pypipackage2", t2))
     ], verbose.redacted()
