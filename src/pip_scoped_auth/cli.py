@@ -50,15 +50,16 @@ KEYRING_HINT = "install it with: python -m pip install 'pip-scoped-auth[keyring]
 
 #: Why each credential source wins, numbered as in the resolver's docstring.
 RULES = {
-    Source.INDEX_URL: "the index URL carries a username and password (rule 2)",
-    Source.LEARNED: "credentials accepted earlier in this run for this scope (rule 3)",
+    Source.PAGE: "an index page listed this URL; it inherits that page's credentials (rule 2)",
+    Source.INDEX_URL: "the index URL carries a username and password (rule 3)",
+    Source.LEARNED: "credentials accepted earlier in this run for this scope (rule 4)",
     Source.NETRC: (
         "netrc has an entry for this host and the scope has no credentials of its own "
-        "(rule 4; netrc is per host by design)"
+        "(rule 6; netrc is per host by design)"
     ),
-    Source.KEYRING: "keyring has credentials stored under {service} (rule 5)",
+    Source.KEYRING: "keyring has credentials stored under {service} (rules 5 and 7)",
     Source.USERNAME_ONLY: (
-        "the index URL names a user but no password (rule 6): pip sends no password "
+        "the index URL names a user but no password (rule 8): pip sends no password "
         "and may prompt after a 401"
     ),
     Source.NONE: "no source has credentials for this scope: the request goes anonymous",

@@ -411,7 +411,10 @@ def _after_401(bridge: _PipBridge, auth: Any, resp: Any, new_resp: Any) -> None:
         key = state.keyring_key(entry)
         replace = getattr(to_save, "_replace", None)
         auth._credentials_to_save = replace(url=key) if replace else (key, *to_save[1:])
-    if new_resp is not resp and getattr(new_resp, "status_code", 500) < 400:
+    # Anything but another 401 means the server took the credentials (GitLab
+    # answers 404 when a valid token finds no such package), so later
+    # requests in this scope send them up front: one challenge per index.
+    if new_resp is not resp and getattr(new_resp, "status_code", 401) != 401:
         sent = _basic_credentials(getattr(new_resp, "request", None))
         if sent is not None:
             state.learn(entry, *sent)
@@ -495,8 +498,26 @@ def _decide(bridge: _PipBridge, auth: Any, original_url: str) -> Decision | None
     """What a fresh request to ``original_url`` would get from the shim (no side effects)."""
     url, _netloc, (username, password) = bridge.split_auth_netloc_from_url(original_url)
     return bridge.state(auth).resolve(
-        auth.index_urls, url, username, password, bridge.lookup(auth), allow_netrc=True
+        auth.index_urls,
+        url,
+        username,
+        password,
+        bridge.lookup(auth),
+        allow_netrc=True,
+        keyring_for_named_user=_keyring_allowed(auth),
     )
+
+
+def _keyring_allowed(auth: Any) -> bool:
+    """Whether this pip would ask keyring after a 401 in this run.
+
+    pip 23.1+ says so in ``use_keyring`` (prompting, or an explicit
+    ``--keyring-provider``); older pips ask keyring only when prompting.
+    Read at call time: pip sets both after building the session.
+    """
+    if isinstance(getattr(type(auth), "use_keyring", None), property):
+        return bool(auth.use_keyring)
+    return bool(getattr(auth, "prompting", False))
 
 
 def _without_auth(bridge: _PipBridge, url: str) -> str:

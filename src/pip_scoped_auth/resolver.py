@@ -15,11 +15,19 @@ and then, for a URL under a configured index's scope:
 3. credentials embedded in that index's URL;
 4. credentials learned for that scope earlier in the run (a 401 answered by
    keyring or the prompt), if the usernames agree;
-5. netrc (when pip allows it): host-level by design, so it only ever fills a
+5. keyring *before sending*, only where the index URL names a username
+   without a password (that spelling says "the password is in keyring"), and
+   only where pip would use keyring at all;
+6. netrc (when pip allows it): host-level by design, so it only ever fills a
    scope that has nothing of its own;
-6. keyring (when pip allows it, i.e. after a 401), asked by the index URL and
-   then by the host, the way pip does;
-7. the username alone, if the index URL names one, and nothing more.
+7. keyring (when pip allows it, i.e. after a 401), asked by the index URL as
+   configured, then with/without its trailing slash (pip 23.1+ asks with
+   one), then by the host, the way pip does;
+8. the username alone, if the index URL names one, and nothing more.
+
+Keyring can be slow or hang on a headless machine, so apart from rule 5 it is
+asked only after a challenge, each service name at most once per run (misses
+included): an index that never challenges causes no keyring lookup at all.
 
 pip's per-host ``passwords`` cache is never consulted for a scoped URL: that
 cache is the bug. Outside every scope and every recorded page the answer is
@@ -137,6 +145,19 @@ class AuthState:
         """The keyring service name for an index: its URL as configured, without auth."""
         return _strip_auth(entry.url)
 
+    def keyring_services(self, entry: IndexEntry, netloc: str) -> tuple[str, ...]:
+        """Service names asked for a scope, most specific first.
+
+        The URL as configured is what a user types into ``keyring set`` and
+        what the shim saves under; pip 23.1+ itself asks with a trailing
+        slash and pip 22.x without, so entries saved by either pip are found
+        too. The bare host comes last: a host-level entry is a fallback for
+        scopes without one of their own, as in pip.
+        """
+        key = self.keyring_key(entry)
+        variant = key[:-1] if key.endswith("/") else f"{key}/"
+        return tuple(dict.fromkeys((key, variant, netloc)))
+
     def _keyring(
         self, lookup: Lookup, entry: IndexEntry, netloc: str, username: str | None
     ) -> Credentials | None:
@@ -145,7 +166,7 @@ class AuthState:
         Keyring can be slow (a subprocess, a D-Bus round trip), so each
         question is asked once per run, misses included.
         """
-        for service in (self.keyring_key(entry), netloc):
+        for service in self.keyring_services(entry, netloc):
             key = (service, username)
             with self._lock:
                 known = key in self._keyring_answers
@@ -168,8 +189,13 @@ class AuthState:
         *,
         allow_netrc: bool = True,
         allow_keyring: bool = False,
+        keyring_for_named_user: bool = False,
     ) -> Decision | None:
-        """The decision for ``url`` (given without auth), or ``None`` to defer to pip."""
+        """The decision for ``url`` (given without auth), or ``None`` to defer to pip.
+
+        ``keyring_for_named_user`` is rule 5: pip would use keyring in this
+        run (so asking before the first request only saves a 401 round trip).
+        """
         if username is not None and password is not None:
             return None
         page = self.provenance.lookup(url) if self.provenance is not None else None
@@ -187,12 +213,17 @@ class AuthState:
         learned = self.store.get(entry.scope)
         if learned is not None and username in (None, learned[0]):
             return Decision(*learned, Source.LEARNED, entry)
+        netloc = url.partition("://")[2].partition("/")[0]
+        named_user = entry.username is not None and username == entry.username
+        if named_user and (allow_keyring or keyring_for_named_user):
+            found = self._keyring(lookup, entry, netloc, username)
+            if found:
+                return Decision(*found, Source.KEYRING, entry)
         if allow_netrc:
             found = lookup.netrc(url)
             if found:
                 return Decision(*found, Source.NETRC, entry)
-        if allow_keyring:
-            netloc = url.partition("://")[2].partition("/")[0]
+        if allow_keyring and not named_user:
             found = self._keyring(lookup, entry, netloc, username)
             if found:
                 return Decision(*found, Source.KEYRING, entry)

@@ -213,12 +213,12 @@ def test_explain_names_the_scope_source_and_rule(
     assert result.returncode == 0, result.redacted()
     assert f"Scope:   {scope_of(projects, P2)}" in result.stdout
     assert f"First request: scope {scope_of(projects, P2)}: user {t2.username!r}" in result.stdout
-    assert "why: the index URL carries a username and password (rule 2)" in result.stdout
+    assert "why: the index URL carries a username and password (rule 3)" in result.stdout
 
     group_page = f"{base}/groups/10/-/packages/pypi/simple/pypipackage1/"
     result_netrc = cli(pip, "explain", group_page, *indexes)
     assert "user 'netrc-user' with a password from netrc" in result_netrc.stdout
-    assert "(rule 4; netrc is per host by design)" in result_netrc.stdout
+    assert "(rule 6; netrc is per host by design)" in result_netrc.stdout
 
     outside = f"{base}/projects/999/packages/pypi/files/abc/x.whl"
     result_outside = cli(pip, "explain", outside, *indexes)

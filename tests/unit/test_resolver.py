@@ -129,3 +129,78 @@ def test_decisions_name_their_source_and_never_show_the_secret() -> None:
     assert none is not None and none.source == Source.NONE
     netrc = state.resolve(urls, f"{P2}/files/x", None, None, Sources(netrc=("n", "pw")).lookup())
     assert netrc is not None and netrc.source == Source.NETRC and "pw" not in netrc.describe()
+
+
+def test_keyring_service_names_most_specific_first() -> None:
+    state = AuthState()
+    for configured, variant in (
+        (f"{P1}/simple", f"{P1}/simple/"),
+        (f"{P1}/simple/", f"{P1}/simple"),
+    ):
+        urls = [configured.replace("http://", "http://__token__@")]
+        entry = state.entry_for(urls, f"{P1}/files/x")
+        assert entry is not None
+        assert state.keyring_services(entry, "gl.test") == (configured, variant, "gl.test")
+
+
+def test_keyring_finds_the_trailing_slash_spelling_then_the_host() -> None:
+    urls = [f"{P1}/simple", f"{P2}/simple"]
+    sources = Sources(keyring={f"{P1}/simple/": ("u1", "K1"), "gl.test": ("h", "host")})
+    state = AuthState()
+    first = resolve(state, urls, f"{P1}/x/", None, None, sources.lookup(), allow_keyring=True)
+    second = resolve(state, urls, f"{P2}/x/", None, None, sources.lookup(), allow_keyring=True)
+    assert (first, second) == (("u1", "K1"), ("h", "host"))
+    assert sources.keyring_calls == [
+        (f"{P1}/simple", None),
+        (f"{P1}/simple/", None),
+        (f"{P2}/simple", None),
+        (f"{P2}/simple/", None),
+        ("gl.test", None),
+    ]
+
+
+def test_named_user_asks_keyring_before_sending_and_before_netrc() -> None:
+    urls = [f"{P1}/simple".replace("http://", "http://__token__@"), f"{P2}/simple"]
+    sources = Sources(netrc=("n", "netrc"), keyring={f"{P1}/simple": ("__token__", "K1")})
+    state = AuthState()
+    for _ in range(3):
+        got = resolve(
+            state, urls, f"{P1}/files/x", None, None, sources.lookup(), keyring_for_named_user=True
+        )
+        assert got == ("__token__", "K1")
+    # Index 2 names no user: it gets the host's netrc entry and no keyring lookup.
+    assert resolve(
+        state, urls, f"{P2}/files/x", None, None, sources.lookup(), keyring_for_named_user=True
+    ) == ("n", "netrc")
+    assert sources.keyring_calls == [(f"{P1}/simple", "__token__")]
+
+
+def test_named_user_without_keyring_permission_sends_the_user_alone() -> None:
+    urls = [f"{P1}/simple".replace("http://", "http://__token__@")]
+    sources = Sources(keyring={f"{P1}/simple": ("__token__", "K1")})
+    state = AuthState()
+    got = resolve(state, urls, f"{P1}/files/x", None, None, sources.lookup(), allow_netrc=False)
+    assert got == ("__token__", None)
+    assert sources.keyring_calls == []
+
+
+def test_an_index_that_never_challenges_costs_no_keyring_lookup() -> None:
+    urls = [f"{P1}/simple"]
+    sources = Sources(keyring={f"{P1}/simple": ("u", "K")})
+    state = AuthState()
+    for _ in range(3):
+        got = resolve(
+            state, urls, f"{P1}/x/", None, None, sources.lookup(), keyring_for_named_user=True
+        )
+        assert got == (None, None)
+    assert sources.keyring_calls == []
+
+
+def test_keyring_misses_are_remembered_for_the_run() -> None:
+    urls = [f"{P1}/simple"]
+    sources = Sources()
+    state = AuthState()
+    for _ in range(3):
+        got = resolve(state, urls, f"{P1}/x/", None, None, sources.lookup(), allow_keyring=True)
+        assert got == (None, None)
+    assert len(sources.keyring_calls) == 3  # each service name once: URL, URL/, host
