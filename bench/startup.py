@@ -96,7 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "shim": lambda: run_child([py_shim, "-c", "pass"], env),
         }
         results = interleave(variants, args.runs, warmup=args.warmup)
-        metrics = [Metric(WALL_MS.label, WALL_MS.unit, WALL_MS.read, TARGET), CPU_MS, RSS_MIB]
+        metrics = [
+            Metric(WALL_MS.label, WALL_MS.unit, WALL_MS.read, TARGET),
+            Metric(CPU_MS.label, CPU_MS.unit, CPU_MS.read, TARGET),
+            RSS_MIB,
+        ]
         table, timing_ok = ratio_table(results, "stock", "shim", metrics)
         listing = importtime_rows(py_shim, env, [] if args.full_importtime else extra)
 
@@ -107,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Allowed: {', '.join(BOOTSTRAP)} -> {'PASS' if modules_ok else 'FAIL'}")
     print("\n`-X importtime` rows of the shim venv for those modules:\n")
     print("```\n" + listing + "\n```")
-    print(f"\nstart-up: wall ratio target <= {TARGET}: {'PASS' if timing_ok else 'FAIL'}")
+    print(f"\nstart-up: wall and CPU ratio target <= {TARGET}: {'PASS' if timing_ok else 'FAIL'}")
     return 0
 
 
