@@ -6,8 +6,6 @@ environment, so nothing here may import more than the standard library's
 already-loaded modules. Heavier modules load only inside the functions below.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "activate", "deactivate", "is_active"]

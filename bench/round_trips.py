@@ -1,0 +1,320 @@
+"""Benchmark 3: HTTP round trips, shimmed pip against stock pip and against the minimum.
+
+For every scenario in :data:`SCENARIOS` (each a fresh fake GitLab), the same
+``pip download`` runs on a stock venv and a shim venv of each pip version, and
+the server log gives the number of requests and of 401 challenges. The
+minimum is one page per requirement per GitLab index plus one file per
+requirement (requests to the stand-in public index are not counted: they
+carry no credentials and are the same on both sides).
+
+Targets: no 401 for credentials given in URLs or configuration (netrc), or
+already learned earlier in the run for that scope; at most one 401 per index
+for prompt and keyring credentials (pip asks those only after a 401); never
+more requests than stock pip where stock pip succeeds.
+
+Adding a scenario is one :class:`Scenario` entry whose ``setup`` publishes
+packages and returns the :class:`Plan` (pip arguments, stdin, files in HOME).
+
+    .venv/bin/python -m bench.round_trips [--pip 22.3.1 --pip 26.3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+from tests.gitlab import FakeGitLab
+from tests.gitlab.fixtures import make_fake_gitlab
+from tests.integration.pipenvs import redact
+
+from bench import envs
+from bench.measure import markdown_table, verdict
+
+P1, P2 = 323, 324
+
+#: Credential kinds and how many 401 challenges each may cost per index.
+CHALLENGES_PER_INDEX = {"url": 0, "config": 0, "prompt": 1, "keyring": 1}
+
+
+@dataclass
+class Plan:
+    """What one scenario runs: requirements, index options, and the user's side."""
+
+    requirements: list[str]
+    #: ``--index-url``/``--extra-index-url`` options, in order.
+    index_args: list[str]
+    #: How many of those indexes are on the fake GitLab (pages counted per index).
+    gitlab_indexes: int
+    secrets: list[str]
+    stdin: str | None = None
+    #: Files written into the scrubbed HOME before the run: name -> content.
+    home_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def minimum(self) -> int:
+        """Pages (each requirement on each GitLab index) plus one file per requirement."""
+        return len(self.requirements) * self.gitlab_indexes + len(self.requirements)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    #: A key of :data:`CHALLENGES_PER_INDEX`.
+    credentials: str
+    setup: Callable[[FakeGitLab, str], Plan]
+
+
+def _two_projects(gitlab: FakeGitLab) -> None:
+    gitlab.add_group(10, "my-group")
+    gitlab.add_project(P1, "my-group/project-1", group=10)
+    gitlab.add_project(P2, "my-group/project-2", group=10)
+    gitlab.add_package(P1, "pypipackage1", "1.3.8")
+    gitlab.add_package(P2, "pypipackage2", "2.5.6")
+
+
+def same_pat(username: str) -> Callable[[FakeGitLab, str], Plan]:
+    """Bug report scenarios 1 and 2: one personal token on both project indexes."""
+
+    def setup(gitlab: FakeGitLab, public: str) -> Plan:
+        _two_projects(gitlab)
+        pat = gitlab.personal_access_token("alice", projects=[P1, P2])
+        return Plan(
+            ["pypipackage1", "pypipackage2"],
+            [
+                "--index-url",
+                gitlab.project_index_url(P1, pat, username=username),
+                "--extra-index-url",
+                gitlab.project_index_url(P2, pat, username=username),
+            ],
+            gitlab_indexes=2,
+            secrets=[pat.secret],
+        )
+
+    return setup
+
+
+def extra_only(username: str) -> Callable[[FakeGitLab, str], Plan]:
+    """Bug report scenarios 3 and 4: a public index first, the token on the extra index."""
+
+    def setup(gitlab: FakeGitLab, public: str) -> Plan:
+        _two_projects(gitlab)
+        pat = gitlab.personal_access_token("alice", projects=[P2])
+        return Plan(
+            ["pypipackage2"],
+            [
+                "--index-url",
+                public,
+                "--extra-index-url",
+                gitlab.project_index_url(P2, pat, username=username),
+            ],
+            gitlab_indexes=1,
+            secrets=[pat.secret],
+        )
+
+    return setup
+
+
+def two_deploy_tokens(first: int) -> Callable[[FakeGitLab, str], Plan]:
+    """Bug report scenario 5: each project index with its own deploy token."""
+
+    def setup(gitlab: FakeGitLab, public: str) -> Plan:
+        _two_projects(gitlab)
+        tokens = {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
+        second = P2 if first == P1 else P1
+        return Plan(
+            ["pypipackage1", "pypipackage2"],
+            [
+                "--index-url",
+                gitlab.project_index_url(first, tokens[first]),
+                "--extra-index-url",
+                gitlab.project_index_url(second, tokens[second]),
+            ],
+            gitlab_indexes=2,
+            secrets=[t.secret for t in tokens.values()],
+        )
+
+    return setup
+
+
+def netrc_one_index(gitlab: FakeGitLab, public: str) -> Plan:
+    """Configuration credentials: a ``~/.netrc`` entry for the GitLab host."""
+    _two_projects(gitlab)
+    token = gitlab.project_deploy_token(P1)
+    netrc = f"machine {gitlab.host}\n  login {token.username}\n  password {token.secret}\n"
+    return Plan(
+        ["pypipackage1"],
+        ["--index-url", gitlab.project_index_url(P1)],
+        gitlab_indexes=1,
+        secrets=[token.secret],
+        home_files={".netrc": netrc},
+    )
+
+
+def prompt_two_indexes(gitlab: FakeGitLab, public: str) -> Plan:
+    """Prompt credentials: two project indexes, nothing configured, tokens typed at the 401."""
+    _two_projects(gitlab)
+    gitlab.add_package(P1, "pypipackage3", "0.1")
+    t1, t2 = gitlab.project_deploy_token(P1), gitlab.project_deploy_token(P2)
+    # pip asks user, password, then "Save credentials to keyring [y/N]" (keyring
+    # is importable in the venvs, its backend is the null one).
+    typed = "".join(f"{t.username}\n{t.secret}\nn\n" for t in (t1, t2))
+    return Plan(
+        ["pypipackage1", "pypipackage3", "pypipackage2"],
+        [
+            "--index-url",
+            gitlab.project_index_url(P1),
+            "--extra-index-url",
+            gitlab.project_index_url(P2),
+        ],
+        gitlab_indexes=2,
+        secrets=[t1.secret, t2.secret],
+        stdin=typed,
+    )
+
+
+#: The scenarios measured. Keyring scenarios belong here too once the keyring
+#: test rig (a backend the scrubbed environment can point at) is on main.
+SCENARIOS: list[Scenario] = [
+    Scenario("1: same PAT on both indexes, user alice", "url", same_pat("alice")),
+    Scenario("2: same PAT on both indexes, user __token__", "url", same_pat("__token__")),
+    Scenario("3: PAT on the extra index only, user alice", "url", extra_only("alice")),
+    Scenario("4: PAT on the extra index only, user __token__", "url", extra_only("__token__")),
+    Scenario("5: two deploy tokens, 323 first", "url", two_deploy_tokens(P1)),
+    Scenario("5: two deploy tokens, 324 first", "url", two_deploy_tokens(P2)),
+    Scenario("netrc for the host, one index", "config", netrc_one_index),
+    Scenario("401 prompt, two indexes, 3 packages", "prompt", prompt_two_indexes),
+]
+
+
+@dataclass
+class Count:
+    ok: bool
+    requests: int
+    challenges: int
+    #: pip's last output line when it failed (secrets masked).
+    failure: str = ""
+
+    def cell(self) -> str:
+        return f"{self.requests} / {self.challenges}" + ("" if self.ok else " (pip failed)")
+
+
+def run_scenario(
+    scenario: Scenario,
+    venv: Path,
+    server: HTTPServer,
+    public: str,
+    workdir: Path,
+    verbose: bool = False,
+) -> tuple[Count, Plan]:
+    """One pip run of ``scenario`` against a fresh fake GitLab; counts from its log."""
+    gitlab = make_fake_gitlab(server)
+    plan = scenario.setup(gitlab, public)
+    home = workdir / "home"
+    env = envs.scrubbed_env(home)
+    for name, content in plan.home_files.items():
+        path = home / name
+        path.write_text(content)
+        path.chmod(0o600)
+    dest = workdir / "downloads"
+    cmd = [str(envs.python_of(venv)), "-m", "pip", "download", "--no-deps", "-d", str(dest)]
+    proc = subprocess.run(
+        [*cmd, *plan.index_args, *plan.requirements],
+        env=env,
+        cwd=workdir,
+        input=plan.stdin if plan.stdin is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=240,
+        # No controlling terminal: getpass reads the typed password from stdin
+        # instead of the user's terminal.
+        start_new_session=True,
+    )
+    ok = proc.returncode == 0 and len(list(dest.glob("*.whl"))) == len(plan.requirements)
+    log = list(gitlab.log)
+    count = Count(ok, len(log), sum(1 for e in log if e.status == 401))
+    if not ok:
+        lines = redact(proc.stdout + proc.stderr, plan.secrets).strip().splitlines()
+        count.failure = lines[-1] if lines else f"exit {proc.returncode}"
+    if verbose:
+        print(f"### {scenario.name}, {venv.name}\n\n```\n{gitlab.describe_log()}\n```\n")
+    return count, plan
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.round_trips", description=__doc__)
+    envs.add_common_arguments(parser, runs=1)
+    parser.add_argument(
+        "--pip",
+        action="append",
+        help=f"pip version (repeatable; default {' and '.join(envs.EDGE_PIPS)})",
+    )
+    parser.add_argument("-k", dest="match", default="", help="only scenarios whose name has this")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each server log")
+    args = parser.parse_args(argv)
+
+    envs.use_cache(args.cache)
+    versions = args.pip or list(envs.EDGE_PIPS)
+    scenarios = [s for s in SCENARIOS if args.match in s.name]
+    all_ok = True
+    with envs.fake_gitlab() as seed, envs.empty_index() as public:
+        server = seed.httpserver
+        for version in versions:
+            stock, shim = envs.venv_pair(version)
+            rows: list[list[object]] = []
+            notes: list[str] = []
+            for scenario in scenarios:
+                with tempfile.TemporaryDirectory(prefix="bench-rt-") as tmp:
+                    work = Path(tmp)
+                    base, _ = run_scenario(
+                        scenario, stock, server, public, work / "stock", args.verbose
+                    )
+                    mine, plan = run_scenario(
+                        scenario, shim, server, public, work / "shim", args.verbose
+                    )
+                if not mine.ok:
+                    notes.append(f"* {scenario.name}: shim pip failed: `{mine.failure}`")
+                allowed = CHALLENGES_PER_INDEX[scenario.credentials] * plan.gitlab_indexes
+                ok = mine.ok and mine.challenges <= allowed
+                if base.ok:
+                    ok = ok and mine.requests <= base.requests
+                all_ok = all_ok and ok
+                rows.append(
+                    [
+                        scenario.name,
+                        scenario.credentials,
+                        plan.minimum,
+                        base.cell(),
+                        mine.cell(),
+                        f"{mine.requests - plan.minimum:+d}",
+                        f"<= {allowed}",
+                        verdict(ok),
+                    ]
+                )
+            print(f"## Round trips, pip {version} (requests / 401 challenges on the GitLab)\n")
+            headers = [
+                "scenario",
+                "credentials",
+                "minimum",
+                "stock",
+                "shim",
+                "shim - minimum",
+                "shim 401s",
+                "result",
+            ]
+            print(markdown_table(headers, rows))
+            print("\n".join(["", *notes, ""]))
+    print(
+        "round trips: 401 targets held, never more requests than stock where stock succeeds: "
+        f"{verdict(all_ok)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
