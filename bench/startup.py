@@ -26,7 +26,8 @@ from bench import envs
 from bench.measure import CPU_MS, RSS_MIB, WALL_MS, Metric, interleave, ratio_table, run_child
 
 #: What the shim may add to a bare interpreter's ``sys.modules``.
-BOOTSTRAP = ("pip_scoped_auth", "pip_scoped_auth._bootstrap")
+#: Modules start-up may add: none (the .pth line defines its own finder).
+BOOTSTRAP: tuple[str, ...] = ()
 TARGET = 1.02
 
 _LIST_MODULES = "import sys, json; print(json.dumps(sorted(sys.modules)))"

@@ -1,9 +1,10 @@
 """pip-scoped-auth: pip credentials scoped per index URL instead of per host.
 
-This module must stay import-light: the ``.pth`` file imports the package (to
-reach :mod:`pip_scoped_auth._bootstrap`) in every Python process of the
-environment, so nothing here may import more than the standard library's
-already-loaded modules. Heavier modules load only inside the functions below.
+This module must stay import-light: it is imported (with
+:mod:`pip_scoped_auth._bootstrap`) as soon as pip imports its auth module, and
+by anything that calls :func:`activate`. Heavier modules load only inside the
+functions below. Interpreter start-up itself imports nothing of this package:
+the ``.pth`` line defines its own tiny finder.
 """
 
 __version__ = "0.1.0"

@@ -1,10 +1,12 @@
 """The start-up hook: standard library only, and cheap.
 
-The ``.pth`` file runs this in every Python process of the environment, so it
-must not import ``wrapt``, pip or the rest of this package: it only places a
-finder at the front of :data:`sys.meta_path` that reacts to pip's auth module
-and nothing else. When that module has finished executing, the finder hands it
-to :mod:`pip_scoped_auth.pip_adapter`, which is the first heavy import.
+The ``.pth`` file runs in every Python process of the environment, so it
+imports nothing at all: its one line (:data:`PTH_LINE`) defines a tiny finder
+class and puts it at the front of :data:`sys.meta_path`. That finder answers
+``None`` for every module except pip's auth module and link model
+(:data:`TARGETS`); for those, and only then, it imports this module and hands
+over to :class:`ScopedAuthFinder`, which lets pip's module load and then gives
+it to :mod:`pip_scoped_auth.pip_adapter`, the first heavy import.
 """
 
 import os
@@ -30,6 +32,42 @@ TARGETS = frozenset(
 )
 
 _OFF_VALUES = frozenset({"0", "false", "off", "no"})
+
+#: The finder the ``.pth`` line defines, as source. Kept here, readable, and
+#: checked against the shipped ``pip_scoped_auth.pth`` by the tests. It is
+#: idempotent: some set-ups process site-packages twice (a sitecustomize
+#: calling ``site.addsitedir``).
+LAZY_FINDER = f"""\
+class PipScopedAuthLazyFinder:
+    pip_scoped_auth_finder = True
+    targets = frozenset({sorted(TARGETS)!r})
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name not in cls.targets:
+            return None
+        try:
+            from pip_scoped_auth import _bootstrap
+        except Exception:
+            return None
+        return _bootstrap.ScopedAuthFinder().find_spec(name, path, target)
+
+if not any(getattr(f, "pip_scoped_auth_finder", False) for f in sys.meta_path):
+    sys.meta_path.insert(0, PipScopedAuthLazyFinder)
+"""
+
+
+def pth_line() -> str:
+    """The single line of ``pip_scoped_auth.pth``: switch check, then the lazy finder."""
+    off = ", ".join(repr(v) for v in sorted(_OFF_VALUES))
+    return (
+        f"import os, sys; exec({LAZY_FINDER!r}) "
+        f'if os.environ.get("PIP_SCOPED_AUTH", "1").strip().lower() not in ({off}) else None\n'
+    )
+
+
+def is_ours(finder: object) -> bool:
+    return bool(getattr(finder, "pip_scoped_auth_finder", False))
 
 
 def disabled_by_env() -> bool:
@@ -63,11 +101,13 @@ class _PatchingLoader:
 class ScopedAuthFinder:
     """A meta-path finder that only ever answers for :data:`TARGETS`."""
 
+    pip_scoped_auth_finder = True
+
     def find_spec(self, fullname: str, path: "Any" = None, target: "Any" = None) -> "Any":
         if fullname not in TARGETS:
             return None
         for finder in sys.meta_path:
-            if finder is self or isinstance(finder, ScopedAuthFinder):
+            if is_ours(finder):
                 continue
             find_spec = getattr(finder, "find_spec", None)
             if find_spec is None:
@@ -120,7 +160,7 @@ def arm(force: bool = False) -> bool:
     """
     if not force and disabled_by_env():
         return False
-    if not any(isinstance(f, ScopedAuthFinder) for f in sys.meta_path):
+    if not any(is_ours(f) for f in sys.meta_path):
         sys.meta_path.insert(0, ScopedAuthFinder())
     for name in TARGETS:
         module = sys.modules.get(name)
@@ -130,5 +170,5 @@ def arm(force: bool = False) -> bool:
 
 
 def disarm() -> None:
-    """Remove the finder; already patched modules stay patched until unpatched."""
-    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, ScopedAuthFinder)]
+    """Remove our finders; already patched modules stay patched until unpatched."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not is_ours(f)]

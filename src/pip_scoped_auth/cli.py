@@ -159,7 +159,7 @@ def check_health() -> Health:
             if os.path.isfile(path)
         ],
         disabled=_bootstrap.disabled_by_env(),
-        armed=any(isinstance(f, _bootstrap.ScopedAuthFinder) for f in sys.meta_path),
+        armed=any(_bootstrap.is_ours(f) for f in sys.meta_path),
         distribution=distribution,
     )
     try:

@@ -17,8 +17,9 @@ from tests.integration.conftest import MakePip
 from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP
 
 MODULES_AT_START = (
-    "import json, sys; print(json.dumps(sorted(m for m in sys.modules"
-    " if m.split('.')[0] in ('pip', 'wrapt', 'pip_scoped_auth', 'keyring'))))"
+    "import json, sys; print(json.dumps({'modules': sorted(m for m in sys.modules"
+    " if m.split('.')[0] in ('pip', 'wrapt', 'pip_scoped_auth', 'keyring')),"
+    " 'armed': any(getattr(f, 'pip_scoped_auth_finder', False) for f in sys.meta_path)}))"
 )
 
 
@@ -36,22 +37,22 @@ def site_packages(
     return Path(out.stdout.strip())
 
 
-def modules_at_start(python: Path | str, env: dict[str, str]) -> list[str]:
+def start_up(python: Path | str, env: dict[str, str]) -> tuple[list[str], bool]:
+    """What ``python -c`` finds at start: shim-related modules, and whether the hook is armed."""
     out = subprocess.run(
         [str(python), "-c", MODULES_AT_START], capture_output=True, text=True, env=env, check=True
     )
     assert out.stderr == "", out.stderr
-    return list(json.loads(out.stdout))
+    found = json.loads(out.stdout)
+    return list(found["modules"]), bool(found["armed"])
 
 
 @pytest.mark.parametrize("pip_version", EDGE_PIPS)
 def test_python_start_up_loads_only_the_bootstrap(make_pip: MakePip, pip_version: str) -> None:
+    """The .pth line arms its finder and imports nothing: not wrapt, pip, nor this package."""
     pip = make_pip(pip_version)
     assert (site_packages(pip.python) / "pip_scoped_auth.pth").is_file()
-    assert modules_at_start(pip.python, pip.env()) == [
-        "pip_scoped_auth",
-        "pip_scoped_auth._bootstrap",
-    ]
+    assert start_up(pip.python, pip.env()) == ([], True)
 
 
 def test_importing_pip_auth_activates_the_shim(make_pip: MakePip) -> None:
@@ -67,7 +68,7 @@ def test_importing_pip_auth_activates_the_shim(make_pip: MakePip) -> None:
 def test_kill_switch_loads_nothing(make_pip: MakePip, value: str) -> None:
     pip = make_pip(NEWEST_PIP)
     env = pip.env({"PIP_SCOPED_AUTH": value})
-    assert modules_at_start(pip.python, env) == []
+    assert start_up(pip.python, env) == ([], False)
     code = "import pip._internal.network.auth, sys; print('pip_scoped_auth' in sys.modules)"
     out = subprocess.run([str(pip.python), "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "False", out.stderr
@@ -119,7 +120,7 @@ def test_user_install_puts_the_pth_in_user_site(tmp_path: Path, shim_wheel: Path
     assert proc.returncode == 0, proc.stderr[-2000:]
     user_site = site_packages(base, user=True, env=env)
     assert (user_site / "pip_scoped_auth.pth").is_file()
-    assert "pip_scoped_auth._bootstrap" in modules_at_start(base, env)
+    assert start_up(base, env)[1], "the user-site .pth did not arm the hook"
     assert python.exists()
 
 
@@ -136,7 +137,7 @@ def test_editable_install_puts_the_pth_in_site_packages(tmp_path: Path) -> None:
     assert (site_packages(python) / "pip_scoped_auth.pth").is_file()
     env = pipenvs.scrubbed_env(tmp_path / "home")
     # wrapt is not installed here, and that must not matter at start-up.
-    assert modules_at_start(python, env) == ["pip_scoped_auth", "pip_scoped_auth._bootstrap"]
+    assert start_up(python, env) == ([], True)
 
 
 def _pip_with_renamed_internals(pip_site: Path, overlay: Path) -> None:
@@ -192,6 +193,15 @@ def test_pip_errors_pass_through_unchanged(make_pip: MakePip) -> None:
     assert result.returncode != 0
     assert "pip-scoped-auth" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_shipped_pth_is_the_bootstrap_line() -> None:
+    """The one-line finder in the .pth is generated from ``_bootstrap.pth_line()``."""
+    from pip_scoped_auth import _bootstrap
+
+    shipped = (pipenvs.ROOT / "src" / "pip_scoped_auth.pth").read_text()
+    assert shipped == _bootstrap.pth_line()
+    assert shipped.count("\n") == 1
 
 
 def test_host_python_is_not_touched() -> None:
