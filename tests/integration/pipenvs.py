@@ -34,7 +34,7 @@ NEWEST_PIP = "26.3"
 EDGE_PIPS = (OLDEST_PIP, NEWEST_PIP)
 
 #: Extra packages every test venv gets (the shim's runtime dependency and keyring).
-VENV_PACKAGES = ("wrapt", "keyring")
+VENV_PACKAGES = ("wrapt>=1.14,<2", "keyring")
 
 #: Variables that would let the machine's own set-up leak into a pip under test.
 _SCRUB_PREFIXES = ("PIP_", "PYTHON", "VIRTUAL_ENV", "XDG_", "CONDA")
@@ -147,7 +147,9 @@ def ensure_venv(
     """Create (once) the venv for ``pip_version``; install the shim wheel if asked."""
     python = python or base_python()
     py = python_version(python)
-    name = f"py{py}-pip{pip_version}-{'shim' if shim else 'stock'}"
+    # The package list is part of the key, so changing it rebuilds the venvs.
+    packages = hashlib.sha256(" ".join(VENV_PACKAGES).encode()).hexdigest()[:6]
+    name = f"py{py}-pip{pip_version}-{'shim' if shim else 'stock'}-{packages}"
     venv = cache_root() / name
     ready = venv / ".ready"
     with _locked(cache_root() / f"{name}.lock"):
