@@ -34,9 +34,8 @@ MARKER = re.compile(
 
 
 def readme() -> Path:
-    """The README with the quick start (docs/README.proposed.md until it is merged)."""
-    proposed = ROOT / "docs" / "README.proposed.md"
-    return proposed if proposed.exists() else ROOT / "README.md"
+    """The README, whose quick start is a recipe too."""
+    return ROOT / "README.md"
 
 
 def recipes(path: Path) -> dict[str, tuple[str, str]]:
