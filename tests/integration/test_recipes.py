@@ -149,7 +149,8 @@ def projects(gitlab: FakeGitLab) -> FakeGitLab:
 def wheel_dirs(shim_wheel: Path) -> str:
     """Where a fresh "image" finds the shim and wrapt: a stand-in for the registry."""
     root = pipenvs.cache_root()
-    wrapt = root / "wheelhouse-wrapt"
+    # The shim's own runtime dependencies, as its wheel declares them.
+    wrapt = root / f"wheelhouse-{shim_wheel.parent.name}"
     with pipenvs._locked(root / "wheelhouse.lock"):
         if not list(wrapt.glob("wrapt-*.whl")):
             subprocess.run(
@@ -162,7 +163,7 @@ def wheel_dirs(shim_wheel: Path) -> str:
                     "--only-binary=:all:",
                     "-d",
                     str(wrapt),
-                    "wrapt",
+                    str(shim_wheel),
                 ],
                 check=True,
                 capture_output=True,
