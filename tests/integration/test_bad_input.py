@@ -78,6 +78,11 @@ def run_both(
     assert _final_exception(shim) == _final_exception(stock), report
     if _final_exception(stock) is None:
         assert "Traceback" not in shim.output, report
+    else:
+        # pip's own traceback may pass through the shim's wrappers, but it
+        # must have been raised in pip's code.
+        frames = [line for line in shim.output.splitlines() if line.lstrip().startswith("File ")]
+        assert frames and "pip_scoped_auth" not in frames[-1], report
     return stock, shim
 
 
