@@ -16,7 +16,7 @@ class KeyringExploded(RuntimeError):
 
 
 class RaisingKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def get_password(self, service: str, username: str) -> str | None:
         raise KeyringExploded("test keyring backend failure")
