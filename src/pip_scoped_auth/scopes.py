@@ -15,6 +15,7 @@ listed it without guessing.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -76,19 +77,41 @@ class Scope(NamedTuple):
 
 
 def _normalise_host(host: str) -> str:
+    """Lower-case, no trailing dot; one spelling per IPv6 address and IDNA label.
+
+    A non-ASCII host becomes punycode only where Python's IDNA 2003 codec
+    agrees with the IDNA 2008 / UTS 46 encoding requests and urllib3 put on
+    the wire, i.e. where encoding maps nothing (``straße`` is ``strasse`` in
+    IDNA 2003 but ``xn--strae-oqa`` on the wire). Elsewhere the host stays
+    as written, so at worst two spellings of one host get no shared token.
+    """
     host = host.lower().rstrip(".")
+    if ":" in host:
+        try:
+            return str(ipaddress.IPv6Address(host))
+        except ValueError:
+            return host
     if host.isascii():
         return host
     try:
-        return host.encode("idna").decode("ascii")
+        encoded = host.encode("idna")
+        if encoded.decode("idna") == host:
+            return encoded.decode("ascii")
     except UnicodeError:
-        return host
+        pass
+    return host
 
 
 def _normalise_segment(segment: str) -> str:
-    return quote(
-        unquote(segment, errors="surrogateescape"), safe=_SEGMENT_SAFE, errors="surrogateescape"
-    )
+    decoded = unquote(segment, errors="surrogateescape")
+    # "surrogatepass" as a fallback: a lone surrogate that is not an escaped
+    # byte must still give *some* stable spelling, never an exception.
+    errors = "surrogateescape"
+    try:
+        decoded.encode("utf-8", errors)
+    except UnicodeError:
+        errors = "surrogatepass"
+    return quote(decoded, safe=_SEGMENT_SAFE, errors=errors)
 
 
 def _path_segments(path: str) -> tuple[str, ...]:
@@ -99,13 +122,17 @@ def _path_segments(path: str) -> tuple[str, ...]:
     """
     out: list[str] = []
     for raw in path.split("/"):
-        if raw in ("", "."):
+        segment = _normalise_segment(raw)
+        # After normalisation ``%2e%2E`` is ``..`` too (RFC 3986 6.2.2.2):
+        # resolving it is the safe reading, since it can only move a URL out
+        # of a scope, never into one.
+        if segment in ("", "."):
             continue
-        if raw == "..":
+        if segment == "..":
             if out:
                 out.pop()
             continue
-        out.append(_normalise_segment(raw))
+        out.append(segment)
     return tuple(out)
 
 
@@ -128,6 +155,18 @@ def split_userinfo(url: str) -> tuple[str | None, str | None]:
     return unquote(userinfo), None
 
 
+def _plain_hostinfo(netloc: str) -> bool:
+    """False for ``evil.[::1]`` or ``[::1]x``: urlsplit reads ``::1`` there and
+    ignores the rest, while urllib3 refuses the URL or reads another host."""
+    hostinfo = netloc.rpartition("@")[2]
+    if "[" not in hostinfo and "]" not in hostinfo:
+        return True
+    if not hostinfo.startswith("["):
+        return False
+    rest = hostinfo.partition("]")[2]
+    return rest == "" or rest.startswith(":")
+
+
 def request_location(url: str) -> Scope | None:
     """Normalise ``url`` to the scope-shaped location it addresses.
 
@@ -140,7 +179,7 @@ def request_location(url: str) -> Scope | None:
         if scheme not in DEFAULT_PORTS:
             return None
         host = parts.hostname
-        if not host:
+        if not host or not _plain_hostinfo(parts.netloc):
             return None
         port = parts.port
     except (ValueError, TypeError):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration import pipenvs
+from tests.gitlab import FakeGitLab
+from tests.integration import leaks, pipenvs
 
 MakePip = Callable[..., pipenvs.PipEnv]
 
@@ -41,3 +42,47 @@ def make_pip(tmp_path: Path, shim_wheel: Path) -> MakePip:
         return pipenvs.PipEnv(venv=venv, pip_version=pip_version, shim=shim, workdir=workdir)
 
     return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "token_in_output_expected(reason): the test shows pip itself printing a token; "
+        "the automatic leak check is skipped for it",
+    )
+
+
+def _test_secrets(request: pytest.FixtureRequest) -> dict[str, str]:
+    """secret -> display name: every FakeGitLab token of the test, and ``pip.secrets``."""
+    secrets: dict[str, str] = {}
+    for value in request.node.funcargs.values():
+        if isinstance(value, FakeGitLab):
+            for token in value.tokens:
+                secrets.setdefault(token.secret, f"token {token.name}")
+    for run in pipenvs.recorded_runs():
+        for n, secret in enumerate(run.secrets):
+            secrets.setdefault(secret, f"pip.secrets[{n}]")
+    return secrets
+
+
+def check_no_leaks(request: pytest.FixtureRequest) -> None:
+    """The check :func:`no_token_leaks` runs after each test (callable mid-test too)."""
+    leaks.assert_no_leaks(pipenvs.recorded_runs(), _test_secrets(request), leaks.recorded_outputs())
+
+
+@pytest.fixture(autouse=True)
+def no_token_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test: no token in any pip run's stdout, stderr or ``--log`` file.
+
+    Covers every ``PipEnv.run``/``install`` of the test (they run at ``-vvv``
+    with ``--log``) and texts given to :func:`leaks.record_output`.
+    """
+    pipenvs.clear_recorded_runs()
+    leaks.clear_recorded_outputs()
+    yield
+    try:
+        if request.node.get_closest_marker("token_in_output_expected") is None:
+            check_no_leaks(request)
+    finally:
+        pipenvs.clear_recorded_runs()
+        leaks.clear_recorded_outputs()

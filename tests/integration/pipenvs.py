@@ -229,6 +229,10 @@ class PipResult:
     stdout: str
     stderr: str
     secrets: Sequence[str] = field(default_factory=tuple, repr=False)
+    #: pip's ``--log`` file for this run (DEBUG level), scanned by the leak check.
+    log_file: Path | None = None
+    #: Position among the runs of its test (names the run in leak reports).
+    index: int = 0
 
     @property
     def output(self) -> str:
@@ -249,6 +253,19 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+#: Every PipResult of the current test, for the leak check in conftest.py
+#: (one test at a time per process, also under pytest-xdist).
+_recorded: list[PipResult] = []
+
+
+def recorded_runs() -> list[PipResult]:
+    return list(_recorded)
+
+
+def clear_recorded_runs() -> None:
+    del _recorded[:]
+
+
 @dataclass
 class PipEnv:
     """A venv whose ``python -m pip`` is the pip under test."""
@@ -258,6 +275,7 @@ class PipEnv:
     shim: bool
     workdir: Path
     secrets: list[str] = field(default_factory=list)
+    runs: list[PipResult] = field(default_factory=list, repr=False)
 
     @property
     def python(self) -> Path:
@@ -272,8 +290,17 @@ class PipEnv:
         env: Mapping[str, str] | None = None,
         input: str | None = None,
         timeout: float = 240,
+        verbose: bool = True,
     ) -> PipResult:
-        cmd = [str(self.python), "-m", "pip", *args]
+        """Run ``python -m pip *args``; recorded for the leak check.
+
+        Every run writes pip's DEBUG log to ``pip-N.log`` in the work dir and,
+        unless ``verbose=False`` (for a test that parses pip's console output),
+        also runs at ``-vvv``, so tokens are looked for where pip says most.
+        """
+        log_file = self.workdir / f"pip-{len(_recorded)}.log"
+        noise = ["-vvv"] if verbose else []
+        cmd = [str(self.python), "-m", "pip", *noise, "--log", str(log_file), *args]
         proc = subprocess.run(
             cmd,
             capture_output=True,
@@ -284,9 +311,24 @@ class PipEnv:
             timeout=timeout,
             cwd=self.workdir,
         )
-        return PipResult(list(args), proc.returncode, proc.stdout, proc.stderr, tuple(self.secrets))
+        result = PipResult(
+            list(args),
+            proc.returncode,
+            proc.stdout,
+            proc.stderr,
+            tuple(self.secrets),
+            log_file=log_file,
+            index=len(_recorded),
+        )
+        _recorded.append(result)
+        self.runs.append(result)
+        return result
 
-    def install(self, *args: str, env: Mapping[str, str] | None = None) -> PipResult:
+    def install(
+        self, *args: str, env: Mapping[str, str] | None = None, verbose: bool = True
+    ) -> PipResult:
         """``pip install`` into a fresh target directory, never from a cache."""
         target = self.workdir / f"target-{len(list(self.workdir.glob('target-*')))}"
-        return self.run("install", "--no-cache-dir", "--target", str(target), *args, env=env)
+        return self.run(
+            "install", "--no-cache-dir", "--target", str(target), *args, env=env, verbose=verbose
+        )

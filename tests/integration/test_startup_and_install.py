@@ -160,7 +160,10 @@ def test_unrecognised_pip_runs_unpatched_with_one_warning(
     token = gitlab.project_deploy_token(1)
     pip.secrets.append(token.secret)
     env = {"PYTHONPATH": str(overlay)}
-    result = pip.install("one", "--index-url", gitlab.project_index_url(1, token), env=env)
+    # Not -vvv: verbose output names the venv path, which can contain "pip-scoped-auth".
+    result = pip.install(
+        "one", "--index-url", gitlab.project_index_url(1, token), env=env, verbose=False
+    )
     assert result.returncode == 0, result.redacted()
     warnings = [line for line in result.output.splitlines() if "pip-scoped-auth" in line]
     assert len(warnings) == 1, result.redacted()
@@ -189,6 +192,7 @@ def test_pip_errors_pass_through_unchanged(make_pip: MakePip) -> None:
         "0",
         "--timeout",
         "2",
+        verbose=False,  # -vvv prints pip's own traceback for every error
     )
     assert result.returncode != 0
     assert "pip-scoped-auth" not in result.output
