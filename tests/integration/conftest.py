@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,61 @@ import pytest
 from tests.integration import pipenvs
 
 MakePip = Callable[..., pipenvs.PipEnv]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "matrix(since=None): run on every pip of the compatibility matrix "
+        "(PIP_SCOPED_AUTH_PIPS chooses it; since='25.1' drops older pips)",
+    )
+
+
+def _declared_pips(metafunc: pytest.Metafunc) -> tuple[int, tuple[str, ...]] | None:
+    """Index and values of the test's own ``parametrize("pip_version", ...)``."""
+    for index, mark in enumerate(metafunc.definition.own_markers):
+        if mark.name != "parametrize" or not mark.args:
+            continue
+        names = mark.args[0]
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",")]
+        if list(names) == ["pip_version"] and len(mark.args) > 1:
+            return index, tuple(mark.args[1])
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Put the selected pips (``pipenvs.pips_for_test``) on version-agnostic tests.
+
+    Runs before pytest applies ``parametrize`` marks, so it rewrites the test's
+    own ``parametrize("pip_version", EDGE_PIPS)`` (or adds one for a test marked
+    ``matrix`` that only requests a ``pip_version`` argument). A pip that cannot
+    run on the Python of this session becomes a skipped case that says why.
+    """
+    if "pip_version" not in metafunc.fixturenames:
+        return
+    matrix = metafunc.definition.get_closest_marker("matrix")
+    declared = _declared_pips(metafunc)
+    pips = pipenvs.pips_for_test(
+        matrix=matrix is not None,
+        declared=declared[1] if declared else None,
+        since=matrix.kwargs.get("since") if matrix else None,
+    )
+    if pips is None:
+        return
+    py = "%d.%d" % sys.version_info[:2]
+    params = []
+    for version in pips:
+        problem = pipenvs.pip_python_problem(version, py)
+        marks = [pytest.mark.skip(reason=problem)] if problem else []
+        params.append(pytest.param(version, marks=marks, id=version))
+    mark = pytest.mark.parametrize("pip_version", params).mark
+    own = metafunc.definition.own_markers
+    if declared:
+        own[declared[0]] = mark
+    else:
+        own.append(mark)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

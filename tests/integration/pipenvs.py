@@ -7,6 +7,15 @@ live in a cache outside the checkout (``PIP_SCOPED_AUTH_TEST_CACHE``, default
 ``~/.cache/pip-scoped-auth-tests``) so a second run costs nothing; the shim is
 reinstalled only when the source tree changed.
 
+Resolving and downloading the dependencies (``wrapt``, ``keyring`` and its
+tree) is the slow part of a venv build, so it happens once per Python in a
+*deps* venv; every pip version's venv is a copy of it in which only pip is
+swapped. A cold cache then costs one resolve per Python plus one small
+``pip install pip==X`` per version.
+
+Which pip versions a test runs on is chosen here too (:func:`pips_for_test`,
+driven by ``PIP_SCOPED_AUTH_PIPS``; see ``docs/compatibility.md``).
+
 Only building these venvs uses the machine's own pip configuration (to reach
 the package registry). Every pip run *under test* gets a scrubbed
 environment: no ``PIP_*`` variables, an empty ``PIP_CONFIG_FILE``, no global
@@ -32,6 +41,24 @@ ROOT = Path(__file__).resolve().parents[2]
 OLDEST_PIP = "22.3.1"
 NEWEST_PIP = "26.3"
 EDGE_PIPS = (OLDEST_PIP, NEWEST_PIP)
+
+#: The compatibility matrix: the pip of each CI image people run, and every
+#: release line whose auth internals differ (docs/pip-internals.md, 1.0).
+ALL_PIPS = (
+    "22.0.4",
+    "22.3.1",
+    "23.0.1",
+    "23.3.2",
+    "24.0",
+    "24.3.1",
+    "25.0.1",
+    "25.3",
+    "26.0.1",
+    "26.3",
+)
+
+#: ``PIP_SCOPED_AUTH_PIPS``: which pips the version-agnostic tests run on.
+PIPS_ENV = "PIP_SCOPED_AUTH_PIPS"
 
 #: Extra packages every test venv gets (the shim's runtime dependency and keyring).
 VENV_PACKAGES = ("wrapt", "keyring")
@@ -141,32 +168,68 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
+def _deps_stamp() -> str:
+    """What a deps venv was built with; a change of VENV_PACKAGES rebuilds it."""
+    return "deps:" + ",".join(VENV_PACKAGES)
+
+
+def _copy_venv(source: Path, dest: Path) -> None:
+    """Clone a venv; console scripts are re-pointed at the clone's interpreter."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(source, dest, symlinks=True)
+    old = f"#!{venv_python(source)}".encode()
+    new = f"#!{venv_python(dest)}".encode()
+    for script in (dest / "bin").iterdir():
+        if script.is_file() and not script.is_symlink():
+            data = script.read_bytes()
+            if data.startswith(old):
+                script.write_bytes(new + data[len(old) :])
+
+
+def ensure_deps_venv(python: str | None = None) -> Path:
+    """A venv with the shared dependencies for ``python``: what every pip venv copies."""
+    python = python or base_python()
+    name = f"py{python_version(python)}-deps"
+    venv = cache_root() / name
+    ready = venv / ".ready"
+    with _locked(cache_root() / f"{name}.lock"):
+        if not ready.exists() or ready.read_text() != _deps_stamp():
+            shutil.rmtree(venv, ignore_errors=True)
+            _run_checked([python, "-m", "venv", venv], f"creating {name}")
+            _run_checked(
+                [venv_python(venv), "-m", "pip", "install", "-q", *VENV_PACKAGES],
+                f"installing {', '.join(VENV_PACKAGES)} into {name}",
+            )
+            ready.write_text(_deps_stamp())
+    return venv
+
+
 def ensure_venv(
     pip_version: str, shim: bool, wheel: Path | None, python: str | None = None
 ) -> Path:
-    """Create (once) the venv for ``pip_version``; install the shim wheel if asked."""
+    """Create (once) the venv for ``pip_version``; install the shim wheel if asked.
+
+    The stock venv is a copy of the deps venv with pip swapped; the shim venv
+    is a copy of the stock one plus this project's wheel.
+    """
     python = python or base_python()
     py = python_version(python)
     name = f"py{py}-pip{pip_version}-{'shim' if shim else 'stock'}"
     venv = cache_root() / name
     ready = venv / ".ready"
+    source = ensure_venv(pip_version, False, None, python) if shim else ensure_deps_venv(python)
     with _locked(cache_root() / f"{name}.lock"):
-        if not ready.exists():
-            shutil.rmtree(venv, ignore_errors=True)
-            _run_checked([python, "-m", "venv", venv], f"creating {name}")
-            _run_checked(
-                [
-                    venv_python(venv),
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    f"pip=={pip_version}",
-                    *VENV_PACKAGES,
-                ],
-                f"installing pip {pip_version} into {name}",
-            )
-            ready.write_text("ok")
+        if not ready.exists() or ready.read_text() != (source / ".ready").read_text():
+            _copy_venv(source, venv)
+            ready.unlink()
+            (venv / ".shim-digest").unlink(missing_ok=True)
+            if not shim:
+                # The copy's own pip replaces itself, as ``pip install -U pip`` does.
+                _run_checked(
+                    [venv_python(venv), "-m", "pip", "install", "-q", f"pip=={pip_version}"],
+                    f"installing pip {pip_version} into {name}",
+                )
+            ready.write_text((source / ".ready").read_text())
         if shim:
             assert wheel is not None
             marker = venv / ".shim-digest"
@@ -187,6 +250,88 @@ def ensure_venv(
                 )
                 marker.write_text(digest)
     return venv
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter for ``version`` ("3.9"): ``python3.9`` on PATH, else pyenv's.
+
+    pyenv's shims are on PATH even for versions that are not selected, and
+    then fail, so every candidate is run once before it is trusted.
+    """
+    candidates: list[str] = []
+    found = shutil.which(f"python{version}")
+    if found:
+        candidates.append(found)
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates += [
+        str(p)
+        for p in sorted((pyenv_root / "versions").glob(f"{version}.*/bin/python{version}"))
+        if p.parent.parent.name.replace(".", "").isdigit()
+    ]
+    for candidate in candidates:
+        try:
+            if python_version(candidate) == version:
+                return candidate
+        except (OSError, subprocess.CalledProcessError):
+            continue
+    return None
+
+
+#: pip releases that cannot run on a Python: (pip prefix, first Python it fails on).
+#: 22.x and 23.0 vendor a pkg_resources that needs ``pkgutil.ImpImporter`` and
+#: 22.0 imports ``distutils``; both are gone in 3.12 (docs/pip-internals.md, 9).
+_PIP_MAX_PYTHON = {"22.": (3, 12), "23.0": (3, 12)}
+#: pip releases' Requires-Python floor, where it is above 3.9.
+_PIP_MIN_PYTHON = {"26.3": (3, 10)}
+
+
+def _vtuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+def pip_python_problem(pip_version: str, py: str) -> str | None:
+    """Why ``pip_version`` cannot run on Python ``py`` ("3.12"), or None where it can."""
+    pyv = _vtuple(py)
+    for prefix, limit in _PIP_MAX_PYTHON.items():
+        if pip_version.startswith(prefix) and pyv >= limit:
+            return f"pip {pip_version} cannot run on Python {py} (needs < {'.'.join(map(str, limit))})"
+    for prefix, floor in _PIP_MIN_PYTHON.items():
+        if pip_version.startswith(prefix) and pyv < floor:
+            return f"pip {pip_version} requires Python >= {'.'.join(map(str, floor))}, not {py}"
+    return None
+
+
+def pips_for_test(
+    matrix: bool,
+    declared: Sequence[str] | None,
+    since: str | None = None,
+    selection: str | None = None,
+) -> tuple[str, ...] | None:
+    """The pip versions a test parametrised on ``pip_version`` runs on.
+
+    ``selection`` is ``PIP_SCOPED_AUTH_PIPS``: unset or ``ci`` (tests marked
+    ``matrix`` on :data:`ALL_PIPS`, the rest as declared), ``edge`` (everything
+    on :data:`EDGE_PIPS`), ``all`` (every version-agnostic test, i.e. marked
+    ``matrix`` or declared with exactly ``EDGE_PIPS``, on :data:`ALL_PIPS`) or a
+    comma-separated list of versions (used instead of ``all``). Tests that
+    declare other versions are left alone (None): they need those versions.
+    """
+    mode = (selection if selection is not None else os.environ.get(PIPS_ENV, "")).strip()
+    mode = mode.lower() or "ci"
+    agnostic = declared is not None and tuple(declared) == EDGE_PIPS
+    if not matrix and not agnostic:
+        return None
+    if mode == "edge":
+        chosen: tuple[str, ...] = EDGE_PIPS
+    elif mode == "all":
+        chosen = ALL_PIPS
+    elif mode == "ci":
+        chosen = ALL_PIPS if matrix else EDGE_PIPS
+    else:
+        chosen = tuple(v.strip() for v in mode.split(",") if v.strip())
+    if since is not None:
+        chosen = tuple(v for v in chosen if _vtuple(v) >= _vtuple(since))
+    return chosen
 
 
 def scrubbed_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
