@@ -54,7 +54,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     )
     if pips is None:
         return
-    py = "%d.%d" % sys.version_info[:2]
+    py = "{}.{}".format(*sys.version_info[:2])
     params = []
     for version in pips:
         problem = pipenvs.pip_python_problem(version, py)
@@ -88,11 +88,22 @@ def shim_wheel() -> Path:
 
 @pytest.fixture
 def make_pip(tmp_path: Path, shim_wheel: Path) -> MakePip:
-    """``make_pip(version, shim=True)``: a pip under test working in ``tmp_path``."""
+    """``make_pip(version, shim=True, python=None, extras=())``: a pip under test in ``tmp_path``.
 
-    def make(pip_version: str, shim: bool = True, python: str | None = None) -> pipenvs.PipEnv:
-        venv = pipenvs.ensure_venv(pip_version, shim, shim_wheel if shim else None, python)
-        workdir = tmp_path / f"{'shim' if shim else 'stock'}-{pip_version}"
+    ``extras`` are packages installed next to pip in a venv of their own
+    (tools built on pip's internals, e.g. ``("pip-tools==7.4.1",)``).
+    """
+
+    def make(
+        pip_version: str,
+        shim: bool = True,
+        python: str | None = None,
+        extras: tuple[str, ...] = (),
+    ) -> pipenvs.PipEnv:
+        venv = pipenvs.ensure_venv(pip_version, shim, shim_wheel if shim else None, python, extras)
+        workdir = (
+            tmp_path / f"{'shim' if shim else 'stock'}-{pip_version}{'-tools' if extras else ''}"
+        )
         workdir.mkdir(parents=True, exist_ok=True)
         return pipenvs.PipEnv(venv=venv, pip_version=pip_version, shim=shim, workdir=workdir)
 

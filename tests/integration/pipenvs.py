@@ -27,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -205,19 +206,32 @@ def ensure_deps_venv(python: str | None = None) -> Path:
 
 
 def ensure_venv(
-    pip_version: str, shim: bool, wheel: Path | None, python: str | None = None
+    pip_version: str,
+    shim: bool,
+    wheel: Path | None,
+    python: str | None = None,
+    extras: Sequence[str] = (),
 ) -> Path:
     """Create (once) the venv for ``pip_version``; install the shim wheel if asked.
 
     The stock venv is a copy of the deps venv with pip swapped; the shim venv
-    is a copy of the stock one plus this project's wheel.
+    is a copy of the stock one plus this project's wheel. ``extras`` (tools
+    built on pip, such as ``pip-tools==7.4.1``) get a venv of their own, a
+    copy of the plain stock venv with them installed and pip kept at
+    ``pip_version``.
     """
     python = python or base_python()
     py = python_version(python)
-    name = f"py{py}-pip{pip_version}-{'shim' if shim else 'stock'}"
+    tag = "".join(f"-{re.sub(r'[^A-Za-z0-9.]+', '', extra)}" for extra in extras)
+    name = f"py{py}-pip{pip_version}{tag}-{'shim' if shim else 'stock'}"
     venv = cache_root() / name
     ready = venv / ".ready"
-    source = ensure_venv(pip_version, False, None, python) if shim else ensure_deps_venv(python)
+    if shim:
+        source = ensure_venv(pip_version, False, None, python, extras)
+    elif extras:
+        source = ensure_venv(pip_version, False, None, python)
+    else:
+        source = ensure_deps_venv(python)
     with _locked(cache_root() / f"{name}.lock"):
         if not ready.exists() or ready.read_text() != (source / ".ready").read_text():
             _copy_venv(source, venv)
@@ -226,8 +240,16 @@ def ensure_venv(
             if not shim:
                 # The copy's own pip replaces itself, as ``pip install -U pip`` does.
                 _run_checked(
-                    [venv_python(venv), "-m", "pip", "install", "-q", f"pip=={pip_version}"],
-                    f"installing pip {pip_version} into {name}",
+                    [
+                        venv_python(venv),
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        f"pip=={pip_version}",
+                        *extras,
+                    ],
+                    f"installing pip {pip_version} {' '.join(extras)} into {name}",
                 )
             ready.write_text((source / ".ready").read_text())
         if shim:
@@ -294,7 +316,9 @@ def pip_python_problem(pip_version: str, py: str) -> str | None:
     pyv = _vtuple(py)
     for prefix, limit in _PIP_MAX_PYTHON.items():
         if pip_version.startswith(prefix) and pyv >= limit:
-            return f"pip {pip_version} cannot run on Python {py} (needs < {'.'.join(map(str, limit))})"
+            return (
+                f"pip {pip_version} cannot run on Python {py} (needs < {'.'.join(map(str, limit))})"
+            )
     for prefix, floor in _PIP_MIN_PYTHON.items():
         if pip_version.startswith(prefix) and pyv < floor:
             return f"pip {pip_version} requires Python >= {'.'.join(map(str, floor))}, not {py}"

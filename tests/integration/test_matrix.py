@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -70,7 +69,9 @@ def test_every_matrix_pip_has_a_stock_expectation() -> None:
 
 
 @pytest.mark.matrix
-def test_stock_pip_two_deploy_tokens(gitlab: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
+def test_stock_pip_two_deploy_tokens(
+    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
+) -> None:
     """What each pip does without the shim: the "stock pip" column of the table."""
     tokens, args = _two_projects(gitlab)
     pip = make_pip(pip_version, shim=False)
