@@ -440,7 +440,18 @@ class PipEnv:
         input: str | None = None,
         timeout: float = 240,
     ) -> PipResult:
-        cmd = [str(self.python), "-m", "pip", *args]
+        return self.run_module("pip", *args, env=env, input=input, timeout=timeout)
+
+    def run_module(
+        self,
+        module: str,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        input: str | None = None,
+        timeout: float = 240,
+    ) -> PipResult:
+        """``python -m MODULE ARGS`` in this venv: pip, or a tool built on it."""
+        cmd = [str(self.python), "-m", module, *args]
         proc = subprocess.run(
             cmd,
             capture_output=True,
