@@ -274,6 +274,104 @@ def ensure_venv(
     return venv
 
 
+def _shim_stamp(venv: Path) -> str:
+    return (venv / ".ready").read_text() + (venv / ".shim-digest").read_text()
+
+
+def ensure_editable_venv(pip_version: str, python: str | None = None) -> Path:
+    """The stock venv plus ``pip install -e <checkout>``: the developer's flavour.
+
+    Building the editable wheel fetches hatchling from the registry, so like
+    every venv build it uses the machine's pip configuration. The venv follows
+    the checkout by itself; it is keyed by the checkout's path.
+    """
+    python = python or base_python()
+    source = ensure_venv(pip_version, False, None, python)
+    where = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+    name = f"py{python_version(python)}-pip{pip_version}-editable-{where}"
+    venv = cache_root() / name
+    ready = venv / ".ready"
+    with _locked(cache_root() / f"{name}.lock"):
+        if not ready.exists() or ready.read_text() != (source / ".ready").read_text():
+            _copy_venv(source, venv)
+            ready.unlink()
+            _run_checked(
+                [venv_python(venv), "-m", "pip", "install", "-q", "--no-deps", "-e", ROOT],
+                f"installing the checkout editable into {name}",
+            )
+            ready.write_text((source / ".ready").read_text())
+    return venv
+
+
+def ensure_user_base(pip_version: str, wheel: Path) -> Path:
+    """A ``PYTHONUSERBASE`` where ``pip install --user`` put pip, wrapt and the shim.
+
+    The base interpreter's own pip installs them, as a user would; the user
+    site's pip then shadows the interpreter's.
+    """
+    python = base_python()
+    name = f"py{python_version(python)}-userbase-pip{pip_version}"
+    base = cache_root() / name
+    marker = base / ".shim-digest"
+    env = {**os.environ, "PYTHONUSERBASE": str(base)}
+    install = [python, "-m", "pip", "install", "-q", "--user", "--no-warn-script-location"]
+    with _locked(cache_root() / f"{name}.lock"):
+        if not marker.exists() or marker.read_text() != source_digest():
+            shutil.rmtree(base, ignore_errors=True)
+            _run_checked([*install, f"pip=={pip_version}", "wrapt"], f"building {name}", env)
+            _run_checked([*install, "--no-deps", wheel], f"installing the shim in {name}", env)
+            marker.write_text(source_digest())
+    return base
+
+
+def ensure_base_python_with_shim(pip_version: str, wheel: Path) -> Path:
+    """A copy of the base interpreter whose own site-packages has pip and the shim.
+
+    Stands in for a system or image Python with the shim installed, without
+    touching the real one: the executable is copied (so the standard library
+    is looked for next to it), the standard library is linked entry by entry,
+    and site-packages is a real directory filled from the cached shim venv.
+    """
+    real = Path(os.path.realpath(base_python()))
+    paths = subprocess.run(
+        [
+            str(real),
+            "-c",
+            "import sys, sysconfig; print(sys.base_prefix); print(sysconfig.get_paths()['stdlib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    prefix, stdlib = Path(paths[0]), Path(paths[1])
+    shim_venv = ensure_venv(pip_version, True, wheel)
+    name = f"py{python_version(str(real))}-base-pip{pip_version}"
+    root = cache_root() / name
+    ready = root / ".ready"
+    with _locked(cache_root() / f"{name}.lock"):
+        if not ready.exists() or ready.read_text() != _shim_stamp(shim_venv):
+            shutil.rmtree(root, ignore_errors=True)
+            exe = root / real.relative_to(prefix)
+            exe.parent.mkdir(parents=True)
+            shutil.copy2(real, exe)
+            fake_stdlib = root / stdlib.relative_to(prefix)
+            fake_stdlib.mkdir(parents=True)
+            for entry in stdlib.iterdir():
+                if entry.name not in ("site-packages", "dist-packages"):
+                    (fake_stdlib / entry.name).symlink_to(entry)
+            purelib = subprocess.run(
+                [str(exe), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            (venv_site,) = shim_venv.glob("lib/python*/site-packages")
+            shutil.copytree(venv_site, purelib, symlinks=True)
+            (root / ".python").write_text(str(exe))
+            ready.write_text(_shim_stamp(shim_venv))
+    return Path((root / ".python").read_text())
+
+
 def find_python(version: str) -> str | None:
     """An interpreter for ``version`` ("3.9"): ``python3.9`` on PATH, else pyenv's.
 
@@ -425,10 +523,12 @@ class PipEnv:
     shim: bool
     workdir: Path
     secrets: list[str] = field(default_factory=list)
+    #: An interpreter that is not ``venv/bin/python`` (a base Python, ``--user``).
+    interpreter: Path | None = None
 
     @property
     def python(self) -> Path:
-        return venv_python(self.venv)
+        return self.interpreter or venv_python(self.venv)
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return scrubbed_env(self.workdir / "home", extra)
