@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +12,66 @@ from tests.gitlab import FakeGitLab
 from tests.integration import leaks, pipenvs
 
 MakePip = Callable[..., pipenvs.PipEnv]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "matrix(since=None): run on every pip of the compatibility matrix "
+        "(PIP_SCOPED_AUTH_PIPS chooses it; since='25.1' drops older pips)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "token_in_output_expected(reason): the test shows pip itself printing a token; "
+        "the automatic leak check is skipped for it",
+    )
+
+
+def _declared_pips(metafunc: pytest.Metafunc) -> tuple[int, tuple[str, ...]] | None:
+    """Index and values of the test's own ``parametrize("pip_version", ...)``."""
+    for index, mark in enumerate(metafunc.definition.own_markers):
+        if mark.name != "parametrize" or not mark.args:
+            continue
+        names = mark.args[0]
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",")]
+        if list(names) == ["pip_version"] and len(mark.args) > 1:
+            return index, tuple(mark.args[1])
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Put the selected pips (``pipenvs.pips_for_test``) on version-agnostic tests.
+
+    Runs before pytest applies ``parametrize`` marks, so it rewrites the test's
+    own ``parametrize("pip_version", EDGE_PIPS)`` (or adds one for a test marked
+    ``matrix`` that only requests a ``pip_version`` argument). A pip that cannot
+    run on the Python of this session becomes a skipped case that says why.
+    """
+    if "pip_version" not in metafunc.fixturenames:
+        return
+    matrix = metafunc.definition.get_closest_marker("matrix")
+    declared = _declared_pips(metafunc)
+    pips = pipenvs.pips_for_test(
+        matrix=matrix is not None,
+        declared=declared[1] if declared else None,
+        since=matrix.kwargs.get("since") if matrix else None,
+    )
+    if pips is None:
+        return
+    py = "{}.{}".format(*sys.version_info[:2])
+    params = []
+    for version in pips:
+        problem = pipenvs.pip_python_problem(version, py)
+        marks = [pytest.mark.skip(reason=problem)] if problem else []
+        params.append(pytest.param(version, marks=marks, id=version))
+    mark = pytest.mark.parametrize("pip_version", params).mark
+    own = metafunc.definition.own_markers
+    if declared:
+        own[declared[0]] = mark
+    else:
+        own.append(mark)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -33,23 +94,26 @@ def shim_wheel() -> Path:
 
 @pytest.fixture
 def make_pip(tmp_path: Path, shim_wheel: Path) -> MakePip:
-    """``make_pip(version, shim=True)``: a pip under test working in ``tmp_path``."""
+    """``make_pip(version, shim=True, python=None, extras=())``: a pip under test in ``tmp_path``.
 
-    def make(pip_version: str, shim: bool = True, python: str | None = None) -> pipenvs.PipEnv:
-        venv = pipenvs.ensure_venv(pip_version, shim, shim_wheel if shim else None, python)
-        workdir = tmp_path / f"{'shim' if shim else 'stock'}-{pip_version}"
+    ``extras`` are packages installed next to pip in a venv of their own
+    (tools built on pip's internals, e.g. ``("pip-tools==7.4.1",)``).
+    """
+
+    def make(
+        pip_version: str,
+        shim: bool = True,
+        python: str | None = None,
+        extras: tuple[str, ...] = (),
+    ) -> pipenvs.PipEnv:
+        venv = pipenvs.ensure_venv(pip_version, shim, shim_wheel if shim else None, python, extras)
+        workdir = (
+            tmp_path / f"{'shim' if shim else 'stock'}-{pip_version}{'-tools' if extras else ''}"
+        )
         workdir.mkdir(parents=True, exist_ok=True)
         return pipenvs.PipEnv(venv=venv, pip_version=pip_version, shim=shim, workdir=workdir)
 
     return make
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "token_in_output_expected(reason): the test shows pip itself printing a token; "
-        "the automatic leak check is skipped for it",
-    )
 
 
 def _test_secrets(request: pytest.FixtureRequest) -> dict[str, str]:

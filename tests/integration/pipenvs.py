@@ -7,6 +7,15 @@ live in a cache outside the checkout (``PIP_SCOPED_AUTH_TEST_CACHE``, default
 ``~/.cache/pip-scoped-auth-tests``) so a second run costs nothing; the shim is
 reinstalled only when the source tree changed.
 
+Resolving and downloading the dependencies (``wrapt``, ``keyring`` and its
+tree) is the slow part of a venv build, so it happens once per Python in a
+*deps* venv; every pip version's venv is a copy of it in which only pip is
+swapped. A cold cache then costs one resolve per Python plus one small
+``pip install pip==X`` per version.
+
+Which pip versions a test runs on is chosen here too (:func:`pips_for_test`,
+driven by ``PIP_SCOPED_AUTH_PIPS``; see ``docs/compatibility.md``).
+
 Only building these venvs uses the machine's own pip configuration (to reach
 the package registry). Every pip run *under test* gets a scrubbed
 environment: no ``PIP_*`` variables, an empty ``PIP_CONFIG_FILE``, no global
@@ -18,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +42,24 @@ ROOT = Path(__file__).resolve().parents[2]
 OLDEST_PIP = "22.3.1"
 NEWEST_PIP = "26.3"
 EDGE_PIPS = (OLDEST_PIP, NEWEST_PIP)
+
+#: The compatibility matrix: the pip of each CI image people run, and every
+#: release line whose auth internals differ (docs/pip-internals.md, 1.0).
+ALL_PIPS = (
+    "22.0.4",
+    "22.3.1",
+    "23.0.1",
+    "23.3.2",
+    "24.0",
+    "24.3.1",
+    "25.0.1",
+    "25.3",
+    "26.0.1",
+    "26.3",
+)
+
+#: ``PIP_SCOPED_AUTH_PIPS``: which pips the version-agnostic tests run on.
+PIPS_ENV = "PIP_SCOPED_AUTH_PIPS"
 
 #: Extra packages every test venv gets (the shim's runtime dependency and keyring).
 VENV_PACKAGES = ("wrapt>=1.14,<2", "keyring")
@@ -141,34 +169,89 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def ensure_venv(
-    pip_version: str, shim: bool, wheel: Path | None, python: str | None = None
-) -> Path:
-    """Create (once) the venv for ``pip_version``; install the shim wheel if asked."""
+def _deps_stamp() -> str:
+    """What a deps venv was built with; a change of VENV_PACKAGES rebuilds it."""
+    return "deps:" + ",".join(VENV_PACKAGES)
+
+
+def _copy_venv(source: Path, dest: Path) -> None:
+    """Clone a venv; console scripts are re-pointed at the clone's interpreter."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(source, dest, symlinks=True)
+    old = f"#!{venv_python(source)}".encode()
+    new = f"#!{venv_python(dest)}".encode()
+    for script in (dest / "bin").iterdir():
+        if script.is_file() and not script.is_symlink():
+            data = script.read_bytes()
+            if data.startswith(old):
+                script.write_bytes(new + data[len(old) :])
+
+
+def ensure_deps_venv(python: str | None = None) -> Path:
+    """A venv with the shared dependencies for ``python``: what every pip venv copies."""
     python = python or base_python()
-    py = python_version(python)
-    # The package list is part of the key, so changing it rebuilds the venvs.
-    packages = hashlib.sha256(" ".join(VENV_PACKAGES).encode()).hexdigest()[:6]
-    name = f"py{py}-pip{pip_version}-{'shim' if shim else 'stock'}-{packages}"
+    name = f"py{python_version(python)}-deps"
     venv = cache_root() / name
     ready = venv / ".ready"
     with _locked(cache_root() / f"{name}.lock"):
-        if not ready.exists():
+        if not ready.exists() or ready.read_text() != _deps_stamp():
             shutil.rmtree(venv, ignore_errors=True)
             _run_checked([python, "-m", "venv", venv], f"creating {name}")
             _run_checked(
-                [
-                    venv_python(venv),
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    f"pip=={pip_version}",
-                    *VENV_PACKAGES,
-                ],
-                f"installing pip {pip_version} into {name}",
+                [venv_python(venv), "-m", "pip", "install", "-q", *VENV_PACKAGES],
+                f"installing {', '.join(VENV_PACKAGES)} into {name}",
             )
-            ready.write_text("ok")
+            ready.write_text(_deps_stamp())
+    return venv
+
+
+def ensure_venv(
+    pip_version: str,
+    shim: bool,
+    wheel: Path | None,
+    python: str | None = None,
+    extras: Sequence[str] = (),
+) -> Path:
+    """Create (once) the venv for ``pip_version``; install the shim wheel if asked.
+
+    The stock venv is a copy of the deps venv with pip swapped; the shim venv
+    is a copy of the stock one plus this project's wheel. ``extras`` (tools
+    built on pip, such as ``pip-tools==7.4.1``) get a venv of their own, a
+    copy of the plain stock venv with them installed and pip kept at
+    ``pip_version``.
+    """
+    python = python or base_python()
+    py = python_version(python)
+    tag = "".join(f"-{re.sub(r'[^A-Za-z0-9.]+', '', extra)}" for extra in extras)
+    name = f"py{py}-pip{pip_version}{tag}-{'shim' if shim else 'stock'}"
+    venv = cache_root() / name
+    ready = venv / ".ready"
+    if shim:
+        source = ensure_venv(pip_version, False, None, python, extras)
+    elif extras:
+        source = ensure_venv(pip_version, False, None, python)
+    else:
+        source = ensure_deps_venv(python)
+    with _locked(cache_root() / f"{name}.lock"):
+        if not ready.exists() or ready.read_text() != (source / ".ready").read_text():
+            _copy_venv(source, venv)
+            ready.unlink()
+            (venv / ".shim-digest").unlink(missing_ok=True)
+            if not shim:
+                # The copy's own pip replaces itself, as ``pip install -U pip`` does.
+                _run_checked(
+                    [
+                        venv_python(venv),
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        f"pip=={pip_version}",
+                        *extras,
+                    ],
+                    f"installing pip {pip_version} {' '.join(extras)} into {name}",
+                )
+            ready.write_text((source / ".ready").read_text())
         if shim:
             assert wheel is not None
             marker = venv / ".shim-digest"
@@ -189,6 +272,188 @@ def ensure_venv(
                 )
                 marker.write_text(digest)
     return venv
+
+
+def _shim_stamp(venv: Path) -> str:
+    return (venv / ".ready").read_text() + (venv / ".shim-digest").read_text()
+
+
+def ensure_editable_venv(pip_version: str, python: str | None = None) -> Path:
+    """The stock venv plus ``pip install -e <checkout>``: the developer's flavour.
+
+    Building the editable wheel fetches hatchling from the registry, so like
+    every venv build it uses the machine's pip configuration. The venv follows
+    the checkout by itself; it is keyed by the checkout's path.
+    """
+    python = python or base_python()
+    source = ensure_venv(pip_version, False, None, python)
+    where = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+    name = f"py{python_version(python)}-pip{pip_version}-editable-{where}"
+    venv = cache_root() / name
+    ready = venv / ".ready"
+    with _locked(cache_root() / f"{name}.lock"):
+        if not ready.exists() or ready.read_text() != (source / ".ready").read_text():
+            _copy_venv(source, venv)
+            ready.unlink()
+            _run_checked(
+                [venv_python(venv), "-m", "pip", "install", "-q", "--no-deps", "-e", ROOT],
+                f"installing the checkout editable into {name}",
+            )
+            ready.write_text((source / ".ready").read_text())
+    return venv
+
+
+def ensure_user_base(pip_version: str, wheel: Path) -> Path:
+    """A ``PYTHONUSERBASE`` where ``pip install --user`` put pip, wrapt and the shim.
+
+    The base interpreter's own pip installs them, as a user would; the user
+    site's pip then shadows the interpreter's.
+    """
+    python = base_python()
+    name = f"py{python_version(python)}-userbase-pip{pip_version}"
+    base = cache_root() / name
+    marker = base / ".shim-digest"
+    env = {**os.environ, "PYTHONUSERBASE": str(base)}
+    install = [python, "-m", "pip", "install", "-q", "--user", "--no-warn-script-location"]
+    with _locked(cache_root() / f"{name}.lock"):
+        if not marker.exists() or marker.read_text() != source_digest():
+            shutil.rmtree(base, ignore_errors=True)
+            _run_checked([*install, f"pip=={pip_version}", "wrapt"], f"building {name}", env)
+            _run_checked([*install, "--no-deps", wheel], f"installing the shim in {name}", env)
+            marker.write_text(source_digest())
+    return base
+
+
+def ensure_base_python_with_shim(pip_version: str, wheel: Path) -> Path:
+    """A copy of the base interpreter whose own site-packages has pip and the shim.
+
+    Stands in for a system or image Python with the shim installed, without
+    touching the real one: the executable is copied (so the standard library
+    is looked for next to it), the standard library is linked entry by entry,
+    and site-packages is a real directory filled from the cached shim venv.
+    """
+    real = Path(os.path.realpath(base_python()))
+    paths = subprocess.run(
+        [
+            str(real),
+            "-c",
+            "import sys, sysconfig; print(sys.base_prefix); print(sysconfig.get_paths()['stdlib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    prefix, stdlib = Path(paths[0]), Path(paths[1])
+    shim_venv = ensure_venv(pip_version, True, wheel)
+    name = f"py{python_version(str(real))}-base-pip{pip_version}"
+    root = cache_root() / name
+    ready = root / ".ready"
+    with _locked(cache_root() / f"{name}.lock"):
+        if not ready.exists() or ready.read_text() != _shim_stamp(shim_venv):
+            shutil.rmtree(root, ignore_errors=True)
+            exe = root / real.relative_to(prefix)
+            exe.parent.mkdir(parents=True)
+            shutil.copy2(real, exe)
+            fake_stdlib = root / stdlib.relative_to(prefix)
+            fake_stdlib.mkdir(parents=True)
+            for entry in stdlib.iterdir():
+                if entry.name not in ("site-packages", "dist-packages"):
+                    (fake_stdlib / entry.name).symlink_to(entry)
+            purelib = subprocess.run(
+                [str(exe), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            (venv_site,) = shim_venv.glob("lib/python*/site-packages")
+            shutil.copytree(venv_site, purelib, symlinks=True)
+            (root / ".python").write_text(str(exe))
+            ready.write_text(_shim_stamp(shim_venv))
+    return Path((root / ".python").read_text())
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter for ``version`` ("3.9"): ``python3.9`` on PATH, else pyenv's.
+
+    pyenv's shims are on PATH even for versions that are not selected, and
+    then fail, so every candidate is run once before it is trusted.
+    """
+    candidates: list[str] = []
+    found = shutil.which(f"python{version}")
+    if found:
+        candidates.append(found)
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates += [
+        str(p)
+        for p in sorted((pyenv_root / "versions").glob(f"{version}.*/bin/python{version}"))
+        if p.parent.parent.name.replace(".", "").isdigit()
+    ]
+    for candidate in candidates:
+        try:
+            if python_version(candidate) == version:
+                return candidate
+        except (OSError, subprocess.CalledProcessError):
+            continue
+    return None
+
+
+#: pip releases that cannot run on a Python: (pip prefix, first Python it fails on).
+#: 22.x and 23.0 vendor a pkg_resources that needs ``pkgutil.ImpImporter`` and
+#: 22.0 imports ``distutils``; both are gone in 3.12 (docs/pip-internals.md, 9).
+_PIP_MAX_PYTHON = {"22.": (3, 12), "23.0": (3, 12)}
+#: pip releases' Requires-Python floor, where it is above 3.9.
+_PIP_MIN_PYTHON = {"26.3": (3, 10)}
+
+
+def _vtuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+def pip_python_problem(pip_version: str, py: str) -> str | None:
+    """Why ``pip_version`` cannot run on Python ``py`` ("3.12"), or None where it can."""
+    pyv = _vtuple(py)
+    for prefix, limit in _PIP_MAX_PYTHON.items():
+        if pip_version.startswith(prefix) and pyv >= limit:
+            return (
+                f"pip {pip_version} cannot run on Python {py} (needs < {'.'.join(map(str, limit))})"
+            )
+    for prefix, floor in _PIP_MIN_PYTHON.items():
+        if pip_version.startswith(prefix) and pyv < floor:
+            return f"pip {pip_version} requires Python >= {'.'.join(map(str, floor))}, not {py}"
+    return None
+
+
+def pips_for_test(
+    matrix: bool,
+    declared: Sequence[str] | None,
+    since: str | None = None,
+    selection: str | None = None,
+) -> tuple[str, ...] | None:
+    """The pip versions a test parametrised on ``pip_version`` runs on.
+
+    ``selection`` is ``PIP_SCOPED_AUTH_PIPS``: unset or ``ci`` (tests marked
+    ``matrix`` on :data:`ALL_PIPS`, the rest as declared), ``edge`` (everything
+    on :data:`EDGE_PIPS`), ``all`` (every version-agnostic test, i.e. marked
+    ``matrix`` or declared with exactly ``EDGE_PIPS``, on :data:`ALL_PIPS`) or a
+    comma-separated list of versions (used instead of ``all``). Tests that
+    declare other versions are left alone (None): they need those versions.
+    """
+    mode = (selection if selection is not None else os.environ.get(PIPS_ENV, "")).strip()
+    mode = mode.lower() or "ci"
+    agnostic = declared is not None and tuple(declared) == EDGE_PIPS
+    if not matrix and not agnostic:
+        return None
+    if mode == "edge":
+        chosen: tuple[str, ...] = EDGE_PIPS
+    elif mode == "all":
+        chosen = ALL_PIPS
+    elif mode == "ci":
+        chosen = ALL_PIPS if matrix else EDGE_PIPS
+    else:
+        chosen = tuple(v.strip() for v in mode.split(",") if v.strip())
+    if since is not None:
+        chosen = tuple(v for v in chosen if _vtuple(v) >= _vtuple(since))
+    return chosen
 
 
 def scrubbed_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -276,10 +541,12 @@ class PipEnv:
     workdir: Path
     secrets: list[str] = field(default_factory=list)
     runs: list[PipResult] = field(default_factory=list, repr=False)
+    #: An interpreter that is not ``venv/bin/python`` (a base Python, ``--user``).
+    interpreter: Path | None = None
 
     @property
     def python(self) -> Path:
-        return venv_python(self.venv)
+        return self.interpreter or venv_python(self.venv)
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return scrubbed_env(self.workdir / "home", extra)
@@ -300,7 +567,32 @@ class PipEnv:
         """
         log_file = self.workdir / f"pip-{len(_recorded)}.log"
         noise = ["-vvv"] if verbose else []
-        cmd = [str(self.python), "-m", "pip", *noise, "--log", str(log_file), *args]
+        return self.run_module(
+            "pip",
+            *noise,
+            "--log",
+            str(log_file),
+            *args,
+            env=env,
+            input=input,
+            timeout=timeout,
+            log_file=log_file,
+        )
+
+    def run_module(
+        self,
+        module: str,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        input: str | None = None,
+        timeout: float = 240,
+        log_file: Path | None = None,
+    ) -> PipResult:
+        """``python -m MODULE ARGS`` in this venv: pip, or a tool built on it.
+
+        Recorded for the leak check like every pip run.
+        """
+        cmd = [str(self.python), "-m", module, *args]
         proc = subprocess.run(
             cmd,
             capture_output=True,

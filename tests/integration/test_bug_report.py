@@ -105,6 +105,7 @@ def _two_deploy_tokens(projects: FakeGitLab, first: int) -> tuple[dict[int, Toke
     return tokens, args
 
 
+@pytest.mark.matrix
 @pytest.mark.parametrize("pip_version", EDGE_PIPS)
 @pytest.mark.parametrize("first", [P1, P2], ids=["323-first", "324-first"])
 def test_scenario_5_two_project_deploy_tokens(

@@ -4,6 +4,7 @@ and what happens on a pip whose internals it does not recognise."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -140,21 +141,28 @@ def test_editable_install_puts_the_pth_in_site_packages(tmp_path: Path) -> None:
     assert start_up(python, env) == ([], True)
 
 
-def _pip_with_renamed_internals(pip_site: Path, overlay: Path) -> None:
+def _pip_with_renamed_internals(pip_site: Path, overlay: Path, hook: str) -> None:
     """Copy pip and rename one hooked method, as a future pip release might."""
     shutil.copytree(pip_site / "pip", overlay / "pip")
     auth = overlay / "pip" / "_internal" / "network" / "auth.py"
     text = auth.read_text()
-    assert "def _get_new_credentials(" in text
-    auth.write_text(text.replace("_get_new_credentials(", "_find_new_credentials("))
+    assert f"def {hook}(" in text
+    # Every use of the name, as a real rename would (handle_401 is also passed
+    # as a response hook, without a call).
+    auth.write_text(re.sub(rf"\b{hook}\b", f"{hook}_renamed", text))
 
 
+@pytest.mark.parametrize("hook", ["_get_url_and_credentials", "_get_new_credentials", "handle_401"])
 def test_unrecognised_pip_runs_unpatched_with_one_warning(
-    gitlab: FakeGitLab, make_pip: MakePip, tmp_path: Path
+    gitlab: FakeGitLab, make_pip: MakePip, tmp_path: Path, hook: str
 ) -> None:
+    """A future pip with any hooked method renamed: pip works, unpatched, one warning.
+
+    The ``is_active()`` check below is what ``pip-scoped-auth status`` reports.
+    """
     pip = make_pip(NEWEST_PIP)
     overlay = tmp_path / "overlay"
-    _pip_with_renamed_internals(site_packages(pip.python), overlay)
+    _pip_with_renamed_internals(site_packages(pip.python), overlay, hook)
     gitlab.add_project(1, "g/one")
     gitlab.add_package(1, "one", "1.0")
     token = gitlab.project_deploy_token(1)
@@ -168,7 +176,7 @@ def test_unrecognised_pip_runs_unpatched_with_one_warning(
     warnings = [line for line in result.output.splitlines() if "pip-scoped-auth" in line]
     assert len(warnings) == 1, result.redacted()
     assert f"pip {NEWEST_PIP} is not supported" in warnings[0]
-    assert "_get_new_credentials" in warnings[0]
+    assert f"MultiDomainBasicAuth.{hook} is missing" in warnings[0]
     assert "Traceback" not in result.output
     code = (
         "import pip, pip._internal.network.auth, pip_scoped_auth;"

@@ -1,0 +1,222 @@
+"""Every pip command that talks to an index, with two project indexes on one host.
+
+``install`` is the bug report's own command (test_bug_report.py); here are
+``download``, ``wheel``, ``index versions``, ``lock`` and the nested pip that
+build isolation runs to fetch an sdist's build dependencies.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import textwrap
+
+import pytest
+
+from tests.gitlab import FakeGitLab, Token
+from tests.integration.conftest import MakePip
+from tests.integration.pipenvs import EDGE_PIPS, OLDEST_PIP, PipEnv, PipResult
+
+P1, P2 = 323, 324
+
+
+@pytest.fixture
+def projects(gitlab: FakeGitLab) -> FakeGitLab:
+    gitlab.add_group(10, "my-group")
+    gitlab.add_project(P1, "my-group/project-1", group=10)
+    gitlab.add_project(P2, "my-group/project-2", group=10)
+    gitlab.add_package(P1, "pypipackage1", "1.3.8")
+    gitlab.add_package(P2, "pypipackage2", "2.5.6")
+    return gitlab
+
+
+def _tokens(gitlab: FakeGitLab) -> dict[int, Token]:
+    return {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
+
+
+def _index_args(gitlab: FakeGitLab, tokens: dict[int, Token], first: int = P1) -> list[str]:
+    second = P2 if first == P1 else P1
+    return [
+        "--index-url",
+        gitlab.project_index_url(first, tokens[first]),
+        "--extra-index-url",
+        gitlab.project_index_url(second, tokens[second]),
+    ]
+
+
+def assert_own_tokens(gitlab: FakeGitLab, tokens: dict[int, Token], files: set[int]) -> None:
+    """Each project request that sent credentials sent its project's token and got 200."""
+    assert {e.project_id for e in gitlab.file_requests()} == files, gitlab.describe_log()
+    for entry in gitlab.log:
+        if entry.kind == "file":
+            assert entry.status == 200, gitlab.describe_log()
+        if entry.project_id is not None and entry.authorization_sent:
+            assert entry.token is tokens[entry.project_id], gitlab.describe_log()
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("command", ["download", "wheel"])
+def test_download_and_wheel(
+    projects: FakeGitLab, make_pip: MakePip, pip_version: str, command: str
+) -> None:
+    tokens = _tokens(projects)
+    pip = make_pip(pip_version)
+    pip.secrets.extend(t.secret for t in tokens.values())
+    out = pip.workdir / "out"
+    dest = ["-d", str(out)] if command == "download" else ["-w", str(out)]
+    result = pip.run(
+        command,
+        "--no-cache-dir",
+        *dest,
+        "pypipackage1",
+        "pypipackage2",
+        *_index_args(projects, tokens),
+    )
+    assert result.returncode == 0, result.redacted()
+    assert sorted(p.name.split("-")[0] for p in out.iterdir()) == ["pypipackage1", "pypipackage2"]
+    assert_own_tokens(projects, tokens, {P1, P2})
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_index_versions(projects: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
+    """``pip index versions`` reads pages only; each still gets its own token."""
+    tokens = _tokens(projects)
+    pip = make_pip(pip_version)
+    pip.secrets.extend(t.secret for t in tokens.values())
+    result = pip.run("index", "versions", "pypipackage2", *_index_args(projects, tokens))
+    assert result.returncode == 0, result.redacted()
+    assert "pypipackage2 (2.5.6)" in result.stdout, result.redacted()
+    pages = [e for e in projects.log if e.kind == "page" and e.package == "pypipackage2"]
+    assert {e.project_id for e in pages} == {P1, P2}, projects.describe_log()
+    assert_own_tokens(projects, tokens, set())
+    assert not any(secret in result.output for secret in pip.secrets)
+
+
+@pytest.mark.matrix(since="25.1")
+def test_lock(projects: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
+    """``pip lock`` (25.1+) resolves with the same session; pylock.toml holds no token."""
+    tokens = _tokens(projects)
+    pip = make_pip(pip_version)
+    pip.secrets.extend(t.secret for t in tokens.values())
+    lock = pip.workdir / "pylock.toml"
+    result = pip.run(
+        "lock", "-o", str(lock), "pypipackage1", "pypipackage2", *_index_args(projects, tokens)
+    )
+    assert result.returncode == 0, result.redacted()
+    text = lock.read_text()
+    assert "pypipackage1" in text and "pypipackage2" in text
+    assert not any(secret in text for secret in pip.secrets)
+    assert_own_tokens(projects, tokens, {P1, P2})
+
+
+# --------------------------------------------------------------- build isolation
+
+#: An in-tree PEP 517 backend that needs ``tinybackend`` from the private index:
+#: the build fails unless pip's nested build-isolation pip fetched it.
+_BACKEND = """
+import base64, hashlib, os, zipfile
+
+import tinybackend
+
+NAME, VERSION = "buildme", "1.0"
+DIST_INFO = f"{NAME}-{VERSION}.dist-info"
+METADATA = f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n\\n"
+WHEEL = "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n\\n"
+
+
+def _hash(data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return "sha256=" + digest.decode()
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    with open(os.path.join(NAME, "__init__.py"), "rb") as handle:
+        code = handle.read() + f"BUILT_WITH = {tinybackend.__version__!r}\\n".encode()
+    files = [
+        (f"{NAME}/__init__.py", code),
+        (f"{DIST_INFO}/METADATA", METADATA.encode()),
+        (f"{DIST_INFO}/WHEEL", WHEEL.encode()),
+    ]
+    record = "".join(f"{p},{_hash(d)},{len(d)}\\n" for p, d in files) + f"{DIST_INFO}/RECORD,,\\n"
+    files.append((f"{DIST_INFO}/RECORD", record.encode()))
+    name = f"{NAME}-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as archive:
+        for path, data in files:
+            archive.writestr(path, data)
+    return name
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    raise NotImplementedError
+"""
+
+_PYPROJECT = """\
+[build-system]
+requires = ["tinybackend"]
+build-backend = "localbackend"
+backend-path = ["."]
+"""
+
+
+def _sdist() -> bytes:
+    files = {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: buildme\nVersion: 1.0\n",
+        "pyproject.toml": _PYPROJECT,
+        "localbackend.py": textwrap.dedent(_BACKEND),
+        "buildme/__init__.py": "'''Built from an sdist on the fake GitLab.'''\n",
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"buildme-1.0/{path}")
+            info.size = len(data)
+            info.mtime = 1577836800
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def build_projects(gitlab: FakeGitLab) -> FakeGitLab:
+    """The sdist in project 1, its build dependency in project 2 (one host)."""
+    gitlab.add_project(P1, "my-group/project-1")
+    gitlab.add_project(P2, "my-group/project-2")
+    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", _sdist())
+    gitlab.add_package(P2, "tinybackend", "1.0")
+    return gitlab
+
+
+def _build_install(
+    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, shim: bool
+) -> tuple[dict[int, Token], PipEnv, PipResult]:
+    tokens = _tokens(gitlab)
+    pip = make_pip(pip_version, shim=shim)
+    pip.secrets.extend(t.secret for t in tokens.values())
+    # Project 2 first: in the nested pip, project 1's page for tinybackend is
+    # the last request before the download, so pip's per-host cache holds the
+    # wrong token when the file of project 2 is fetched.
+    result = pip.install("buildme", *_index_args(gitlab, tokens, first=P2))
+    return tokens, pip, result
+
+
+@pytest.mark.matrix
+def test_build_isolation_nested_pip_is_scoped(
+    build_projects: FakeGitLab, make_pip: MakePip, pip_version: str
+) -> None:
+    tokens, pip, result = _build_install(build_projects, make_pip, pip_version, shim=True)
+    assert result.returncode == 0, result.redacted()
+    built = list(pip.workdir.glob("target-*/buildme/__init__.py"))
+    assert built and "BUILT_WITH = '1.0'" in built[0].read_text()
+    backend = [e for e in build_projects.file_requests() if "tinybackend" in e.path]
+    assert backend and backend[0].token is tokens[P2], build_projects.describe_log()
+    assert_own_tokens(build_projects, tokens, {P1, P2})
+    assert not any(secret in result.output for secret in pip.secrets)
+
+
+def test_build_isolation_fails_on_stock_pip(build_projects: FakeGitLab, make_pip: MakePip) -> None:
+    """Stock pip 22.3's nested pip sends project 1's token for project 2's backend."""
+    tokens, _pip, result = _build_install(build_projects, make_pip, OLDEST_PIP, shim=False)
+    assert result.returncode != 0, result.redacted()
+    backend = [e for e in build_projects.file_requests() if "tinybackend" in e.path]
+    assert backend and backend[0].token is tokens[P1], build_projects.describe_log()
+    assert backend[0].status == 404, build_projects.describe_log()
