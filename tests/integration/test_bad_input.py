@@ -73,7 +73,7 @@ def run_both(
     stock, shim = results
     report = f"--- stock:\n{stock.redacted(1500)}\n--- shim:\n{shim.redacted(1500)}"
     assert (stock.returncode == 0) == (shim.returncode == 0), report
-    assert "pip-scoped-auth" not in shim.output, report
+    assert "pip-scoped-auth:" not in shim.output, report
     assert _errors(shim) == _errors(stock), report
     assert _final_exception(shim) == _final_exception(stock), report
     if _final_exception(stock) is None:

@@ -366,10 +366,10 @@ def test_pip_verbose_logs_each_scope_decision_once(
         "--extra-index-url",
         projects.project_index_url(P2, t2),
     ]
-    quiet = pip.install(*args)
+    quiet = pip.install(*args, verbose=False)
     assert quiet.returncode == 0, quiet.redacted()
-    assert "pip-scoped-auth" not in quiet.output, quiet.redacted()
-    verbose = pip.install("-v", *args)
+    assert "pip-scoped-auth:" not in quiet.output, quiet.redacted()
+    verbose = pip.install("-v", *args, verbose=False)
     assert verbose.returncode == 0, verbose.redacted()
     assert_no_secret(quiet)
     assert_no_secret(verbose)

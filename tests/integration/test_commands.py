@@ -213,6 +213,9 @@ def test_build_isolation_nested_pip_is_scoped(
     assert not any(secret in result.output for secret in pip.secrets)
 
 
+@pytest.mark.token_in_output_expected(
+    "stock pip logs the failed nested build command, index URLs and tokens included"
+)
 def test_build_isolation_fails_on_stock_pip(build_projects: FakeGitLab, make_pip: MakePip) -> None:
     """Stock pip 22.3's nested pip sends project 1's token for project 2's backend."""
     tokens, _pip, result = _build_install(build_projects, make_pip, OLDEST_PIP, shim=False)

@@ -173,7 +173,7 @@ def test_unrecognised_pip_runs_unpatched_with_one_warning(
         "one", "--index-url", gitlab.project_index_url(1, token), env=env, verbose=False
     )
     assert result.returncode == 0, result.redacted()
-    warnings = [line for line in result.output.splitlines() if "pip-scoped-auth" in line]
+    warnings = [line for line in result.output.splitlines() if "pip-scoped-auth:" in line]
     assert len(warnings) == 1, result.redacted()
     assert f"pip {NEWEST_PIP} is not supported" in warnings[0]
     assert f"MultiDomainBasicAuth.{hook} is missing" in warnings[0]
@@ -203,7 +203,7 @@ def test_pip_errors_pass_through_unchanged(make_pip: MakePip) -> None:
         verbose=False,  # -vvv prints pip's own traceback for every error
     )
     assert result.returncode != 0
-    assert "pip-scoped-auth" not in result.output
+    assert "pip-scoped-auth:" not in result.output
     assert "Traceback" not in result.output
 
 

@@ -175,11 +175,11 @@ PIPFILE_PACKAGES = {
         'pypipackage2 = {version = "*", index = "project-2"}'
     ),
 }
-RESTRICTED_GAP = (
-    "pipenv keeps per-package indexes in its own lookup, outside pip's index list"
-    " (auth.index_urls holds only the first source), so a file of another source"
-    " is in no scope and pip's host-wide guess sends the first source's token"
-)
+#: pipenv keeps per-package indexes in its own lookup, outside pip's index
+#: list (auth.index_urls holds only the first source), so a file of another
+#: source is in no scope: pip's host-wide guess sends the first source's token.
+#: Provenance fixes it (the second source's page was read with its own token);
+#: ``index-restricted-off`` shows the failure with the shim switched off.
 
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="pipenv 2026 needs Python 3.10+")
@@ -187,9 +187,8 @@ RESTRICTED_GAP = (
     "packages",
     [
         "default-source",
-        pytest.param(
-            "index-restricted", marks=pytest.mark.xfail(strict=True, reason=RESTRICTED_GAP)
-        ),
+        "index-restricted",
+        "index-restricted-off",
     ],
 )
 def test_pipenv_lock_uses_the_vendored_pip_scoped(
@@ -205,7 +204,7 @@ def test_pipenv_lock_uses_the_vendored_pip_scoped(
         PIPFILE.format(
             p1=projects.project_index_url(P1, tokens[P1]),
             p2=projects.project_index_url(P2, tokens[P2]),
-            packages=PIPFILE_PACKAGES[packages],
+            packages=PIPFILE_PACKAGES[packages.removesuffix("-off")],
         )
     )
     env = pip.env(
@@ -218,6 +217,7 @@ def test_pipenv_lock_uses_the_vendored_pip_scoped(
             "PIPENV_NOSPIN": "1",
             "PIPENV_YES": "1",
             "PIPENV_VERBOSITY": "-1",
+            "PIP_SCOPED_AUTH": "0" if packages.endswith("-off") else "1",
         }
     )
     code = (
@@ -225,7 +225,8 @@ def test_pipenv_lock_uses_the_vendored_pip_scoped(
         " print(pip_scoped_auth.is_active())"
     )
     active = subprocess.run([str(pip.python), "-c", code], capture_output=True, text=True, env=env)
-    assert active.stdout.strip() == "True", active.stderr[-2000:]
+    expected_active = "False" if packages.endswith("-off") else "True"
+    assert active.stdout.strip() == expected_active, active.stderr[-2000:]
     proc = subprocess.run(
         [str(pip.python), "-m", "pipenv", "lock"],
         capture_output=True,
@@ -236,6 +237,10 @@ def test_pipenv_lock_uses_the_vendored_pip_scoped(
         timeout=300,
     )
     result = pipenvs.PipResult(["lock"], proc.returncode, proc.stdout, proc.stderr, pip.secrets)
+    if packages.endswith("-off"):
+        wrong = [e for e in projects.file_requests() if e.token is not tokens[e.project_id]]
+        assert proc.returncode != 0 and wrong, projects.describe_log()
+        return
     assert proc.returncode == 0, f"{result.redacted(1500)}\n{projects.describe_log()}"
     lock = (project / "Pipfile.lock").read_text()
     wanted = {"pypipackage1"} if packages == "default-source" else {"pypipackage1", "pypipackage2"}
