@@ -29,6 +29,7 @@ from pip_scoped_auth import _bootstrap
 from pip_scoped_auth.provenance import Provenance
 from pip_scoped_auth.resolver import AuthState, Decision, Lookup
 from pip_scoped_auth.scopes import Credentials
+from pip_scoped_auth.versions import version_tuple
 
 #: Oldest pip whose auth module this adapter was written against.
 MIN_PIP = (22, 0)
@@ -70,16 +71,6 @@ def pip_version(module: ModuleType) -> str:
     return str(getattr(pip, "__version__", "unknown"))
 
 
-def _version_tuple(version: str) -> tuple[int, ...]:
-    parts: list[int] = []
-    for piece in version.split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
-
-
 def _params(func: Any) -> tuple[str, ...]:
     try:
         return tuple(inspect.signature(func).parameters)
@@ -103,7 +94,7 @@ def _missing_params(owner: type, name: str, expected: tuple[str, ...]) -> str | 
 def check_module(module: ModuleType) -> list[str]:
     """What in pip's auth module differs from what the wrappers expect (empty: all good)."""
     problems: list[str] = []
-    version = _version_tuple(pip_version(module))
+    version = version_tuple(pip_version(module))
     if version and version < MIN_PIP:
         problems.append(f"pip older than {'.'.join(map(str, MIN_PIP))}")
     cls = getattr(module, "MultiDomainBasicAuth", None)

@@ -22,6 +22,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from pip_scoped_auth.versions import version_tuple
+
 __all__ = ["IndexOptions", "PipIndexes", "read_pip_indexes"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -86,16 +88,6 @@ def keyring_allowed(pip_version: tuple[int, ...], no_input: bool, provider: str)
     return not (no_input and provider == "auto")
 
 
-def _version_tuple(version: str) -> tuple[int, ...]:
-    parts: list[int] = []
-    for piece in version.split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
-
-
 def read_pip_indexes(options: IndexOptions) -> PipIndexes:
     """The index list pip would build for ``pip install`` with ``options``, here."""
     try:
@@ -155,7 +147,7 @@ def _with_pip(options: IndexOptions) -> PipIndexes:
         find_links=find_links,
         first_is_index_url=not no_index,
         keyring_allowed=keyring_allowed(
-            _version_tuple(version), bool(getattr(values, "no_input", False)), provider
+            version_tuple(version), bool(getattr(values, "no_input", False)), provider
         ),
         method=f"pip {version}'s own option parser",
         config_files=config_files,

@@ -13,6 +13,20 @@ from tests.integration import leaks, pipenvs
 
 MakePip = Callable[..., pipenvs.PipEnv]
 
+#: The bug report's two GitLab projects.
+P1, P2 = 323, 324
+
+
+@pytest.fixture
+def projects(gitlab: FakeGitLab) -> FakeGitLab:
+    """The bug report's set-up: projects 323 and 324 in one group, one package each."""
+    gitlab.add_group(10, "my-group")
+    gitlab.add_project(P1, "my-group/project-1", group=10)
+    gitlab.add_project(P2, "my-group/project-2", group=10)
+    gitlab.add_package(P1, "pypipackage1", "1.3.8")
+    gitlab.add_package(P2, "pypipackage2", "2.5.6")
+    return gitlab
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(

@@ -12,20 +12,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.gitlab import FakeGitLab, Token
-from tests.integration.conftest import MakePip
+from tests.integration.conftest import P1, P2, MakePip
 from tests.integration.pipenvs import EDGE_PIPS, OLDEST_PIP
-
-P1, P2 = 323, 324
-
-
-@pytest.fixture
-def projects(gitlab: FakeGitLab) -> FakeGitLab:
-    gitlab.add_group(10, "my-group")
-    gitlab.add_project(P1, "my-group/project-1", group=10)
-    gitlab.add_project(P2, "my-group/project-2", group=10)
-    gitlab.add_package(P1, "pypipackage1", "1.3.8")
-    gitlab.add_package(P2, "pypipackage2", "2.5.6")
-    return gitlab
 
 
 @pytest.fixture

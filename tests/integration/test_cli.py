@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.gitlab import FakeGitLab
-from tests.integration.conftest import MakePip
+from tests.integration.conftest import P1, P2, MakePip
 from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
 
 HERE = Path(__file__).resolve().parent
-P1, P2 = 323, 324
 
 
 def cli(
@@ -60,16 +59,6 @@ def keyring_env(tmp_path: Path) -> dict[str, str]:
         "PYTHON_KEYRING_BACKEND": "cli_keyring.FileKeyring",
         "CLI_KEYRING_FILE": str(tmp_path / "keyring.json"),
     }
-
-
-@pytest.fixture
-def projects(gitlab: FakeGitLab) -> FakeGitLab:
-    gitlab.add_group(10, "my-group")
-    gitlab.add_project(P1, "my-group/project-1", group=10)
-    gitlab.add_project(P2, "my-group/project-2", group=10)
-    gitlab.add_package(P1, "pypipackage1", "1.3.8")
-    gitlab.add_package(P2, "pypipackage2", "2.5.6")
-    return gitlab
 
 
 def scope_of(gitlab: FakeGitLab, project: int) -> str:

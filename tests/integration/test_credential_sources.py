@@ -20,22 +20,18 @@ from pathlib import Path
 import pytest
 
 from tests.gitlab import FakeGitLab, Token
-from tests.integration.conftest import MakePip
+from tests.integration.conftest import P1, P2, MakePip
 from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
 from tests.keyring_backend import TestKeyring
 
-P1, P2, PUBLIC = 323, 324, 325
+PUBLIC = 325
 
 
 @pytest.fixture
-def projects(gitlab: FakeGitLab) -> FakeGitLab:
-    gitlab.add_group(10, "my-group")
-    gitlab.add_project(P1, "my-group/project-1", group=10)
-    gitlab.add_project(P2, "my-group/project-2", group=10)
-    gitlab.add_project(PUBLIC, "my-group/public", group=10, public=True)
-    gitlab.add_package(P1, "pypipackage1", "1.3.8")
-    gitlab.add_package(P2, "pypipackage2", "2.5.6")
-    return gitlab
+def projects(projects: FakeGitLab) -> FakeGitLab:
+    """The shared two projects, plus a public one in the same group."""
+    projects.add_project(PUBLIC, "my-group/public", group=10, public=True)
+    return projects
 
 
 @pytest.fixture

@@ -15,24 +15,13 @@ import pytest
 
 from tests.gitlab import FakeGitLab, Token
 from tests.integration import pipenvs
-from tests.integration.conftest import MakePip
-
-P1, P2 = 323, 324
+from tests.integration.conftest import P1, P2, MakePip
 
 #: (pip, pip-tools): the oldest pip that pip-tools 7 accepts (``pip>=22.2``),
 #: on which stock pip sends the wrong token, and the newest of both.
 PIP_TOOLS = [("22.3.1", "pip-tools==7.4.1"), ("26.3", "pip-tools==7.6.2")]
 #: pipenv vendors pip 26.2.2 as ``pipenv.patched.pip`` (needs Python 3.10+).
 PIPENV = "pipenv==2026.10.3"
-
-
-@pytest.fixture
-def projects(gitlab: FakeGitLab) -> FakeGitLab:
-    gitlab.add_project(P1, "my-group/project-1")
-    gitlab.add_project(P2, "my-group/project-2")
-    gitlab.add_package(P1, "pypipackage1", "1.3.8")
-    gitlab.add_package(P2, "pypipackage2", "2.5.6")
-    return gitlab
 
 
 def _tokens(gitlab: FakeGitLab) -> dict[int, Token]:

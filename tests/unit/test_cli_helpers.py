@@ -26,7 +26,12 @@ def test_redact_url_follows_pips_rules(url: str, shown: str) -> None:
     assert redact_url(url) == shown
 
 
-@given(st.text(alphabet=st.characters(blacklist_characters="@/?#[]"), min_size=6))
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="@/?#[]"),
+        min_size=6,
+    )
+)
 def test_redact_url_never_shows_the_password(secret: str) -> None:
     from urllib.parse import quote
 
