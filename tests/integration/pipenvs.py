@@ -36,6 +36,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pip_scoped_auth.versions import version_tuple
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Oldest and newest supported pip: the versions every scenario runs on.
@@ -406,7 +408,7 @@ _PIP_MIN_PYTHON = {"26.3": (3, 10)}
 
 
 def _vtuple(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split(".") if p.isdigit())
+    return version_tuple(version)
 
 
 def pip_python_problem(pip_version: str, py: str) -> str | None:
@@ -431,15 +433,17 @@ def pips_for_test(
 ) -> tuple[str, ...] | None:
     """The pip versions a test parametrised on ``pip_version`` runs on.
 
-    ``selection`` is ``PIP_SCOPED_AUTH_PIPS``: unset or ``ci`` (tests marked
-    ``matrix`` on :data:`ALL_PIPS`, the rest as declared), ``edge`` (everything
-    on :data:`EDGE_PIPS`), ``all`` (every version-agnostic test, i.e. marked
-    ``matrix`` or declared with exactly ``EDGE_PIPS``, on :data:`ALL_PIPS`) or a
+    ``selection`` is ``PIP_SCOPED_AUTH_PIPS``: unset or ``all`` (every
+    version-agnostic test, i.e. marked ``matrix`` or declared with exactly
+    ``EDGE_PIPS``, on :data:`ALL_PIPS`: the whole suite on every pip, what CI
+    runs, about 10 minutes on 2 cores with a warm cache), ``ci`` (tests marked
+    ``matrix`` on :data:`ALL_PIPS`, the rest as declared), ``edge``
+    (everything on :data:`EDGE_PIPS`, for a quick local run) or a
     comma-separated list of versions (used instead of ``all``). Tests that
     declare other versions are left alone (None): they need those versions.
     """
     mode = (selection if selection is not None else os.environ.get(PIPS_ENV, "")).strip()
-    mode = mode.lower() or "ci"
+    mode = mode.lower() or "all"
     agnostic = declared is not None and tuple(declared) == EDGE_PIPS
     if not matrix and not agnostic:
         return None

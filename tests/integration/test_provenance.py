@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from pip_scoped_auth.versions import version_tuple
 from tests.gitlab import FakeGitLab, ObjectStorage, Token, UpstreamIndex
 from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipResult
+from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipResult
 
 
 def _files_by_project(gitlab: FakeGitLab) -> dict[int, list[Token | None]]:
@@ -192,15 +193,18 @@ def test_json_pages_and_metadata_files_follow_their_page(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, json_pages: bool
 ) -> None:
     gitlab.json_pages = json_pages
-    # pip 22.3.1 itself (stock too) crashes on PEP 691 JSON whose
+    version = version_tuple(pip_version)
+    # pip before 23.3 (stock too) crashes on PEP 691 JSON whose
     # "dist-info-metadata" is a hash dict ("unhashable type: 'dict'"), so it
     # gets JSON pages without metadata files.
-    gitlab.serve_metadata = not (json_pages and pip_version == OLDEST_PIP)
+    gitlab.serve_metadata = not (json_pages and version < (23, 3))
     tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
     result = make_pip(pip_version).install(*args)
     _check(result, gitlab, dict(tokens))
     pages = [e for e in gitlab.log if e.kind == "page" and e.status == 200]
-    expected_type = "application/vnd.pypi.simple.v1+json" if json_pages else "text/html"
+    # pip asks for PEP 691 JSON from 22.2 on.
+    wants_json = json_pages and version >= (22, 2)
+    expected_type = "application/vnd.pypi.simple.v1+json" if wants_json else "text/html"
     assert pages and all(e.content_type == expected_type for e in pages), gitlab.describe_log()
     metadata = gitlab.metadata_requests()
     if pip_version == NEWEST_PIP:
