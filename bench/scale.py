@@ -124,16 +124,18 @@ def lookup_table(sizes: Sequence[int], number: int, repeat: int) -> tuple[str, b
 
 
 def provenance_recorder(module: ModuleType) -> tuple[Any, Callable[[str, str], object]] | None:
-    """``(map, record(file_url, page_key))`` for the provenance module, or None if unknown."""
-    cls = getattr(module, "ProvenanceMap", None)
+    """``(map, record(file_url, page_url))`` for the provenance module, or None if unknown.
+
+    The page is recorded as fetched (with a credential) first, as the adapter
+    does when the page's response arrives; each link is then listed on it.
+    """
+    cls = getattr(module, "Provenance", None)
     if cls is None:
         return None
     pmap = cls()
-    for name in ("record", "add", "remember"):
-        method = getattr(pmap, name, None)
-        if callable(method):
-            return pmap, method
-    return None
+    page = f"{HOST}/api/v4/projects/323/packages/pypi/simple/pkg/"
+    pmap.page_fetched(page, ("gitlab+deploy-token-1", "secret"))
+    return pmap, pmap.link_listed
 
 
 def provenance_memory(links: int) -> str:

@@ -16,6 +16,7 @@ listed it without guessing.
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -102,7 +103,14 @@ def _normalise_host(host: str) -> str:
     return host
 
 
+#: A segment made only of these is already in normal form (nothing to unquote,
+#: nothing quote() would change): the common case, answered without the codec.
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@]*")
+
+
 def _normalise_segment(segment: str) -> str:
+    if _PLAIN_SEGMENT.fullmatch(segment):
+        return segment
     decoded = unquote(segment, errors="surrogateescape")
     # "surrogatepass" as a fallback: a lone surrogate that is not an escaped
     # byte must still give *some* stable spelling, never an exception.
