@@ -1,6 +1,8 @@
 """The only module that knows pip's internals.
 
-It wraps three methods of ``MultiDomainBasicAuth`` (with ``wrapt``) and asks
+It wraps (with ``wrapt``) three methods of ``MultiDomainBasicAuth``, plus
+``Link.__init__`` (provenance) and the vendored requests'
+``SessionRedirectMixin.rebuild_auth`` (same-origin redirects), and asks
 :mod:`pip_scoped_auth.resolver` which credentials a URL gets. Everything that
 changes between pip releases (names, signatures, the keyring entry point, the
 shape of ``_credentials_to_save``) is checked or bridged here, so a new pip
@@ -9,7 +11,9 @@ release means touching this file only.
 Failure policy: if the expected names are missing, pip is left unpatched with
 one warning line. If a wrapper raises at run time, that call gets pip's own
 result, one warning line is printed, and the shim stands down for the rest of
-the process so a run never mixes two credential policies.
+the process so a run never mixes two credential policies. Where pip's own
+method has already run (``handle_401`` sends a retry), a failure in what the
+shim does afterwards keeps pip's result: pip's method never runs twice.
 """
 
 from __future__ import annotations
@@ -382,9 +386,12 @@ def _handle_401(
     """pip's 401 retry, plus what every answer teaches (pip calls this for every response)."""
     resp = _arg(args, kwargs, 0, "resp")
     new_resp = _call_pip(wrapped, *args, **kwargs)
-    if getattr(resp, "status_code", None) == 401:
-        _after_401(bridge, auth, resp, new_resp)
-    _remember_page(bridge, new_resp)
+    try:
+        if getattr(resp, "status_code", None) == 401:
+            _after_401(bridge, auth, resp, new_resp)
+        _remember_page(bridge, new_resp)
+    except Exception as exc:
+        _stand_down(bridge, exc)
     return new_resp
 
 
@@ -465,9 +472,19 @@ def _rebuild_auth(
     (Cross-origin redirects are already stripped by requests.)
     """
     result = _call_pip(wrapped, *args, **kwargs)
+    try:
+        _redecide_redirect(bridge, session, args, kwargs)
+    except Exception as exc:
+        _stand_down(bridge, exc)
+    return result
+
+
+def _redecide_redirect(
+    bridge: _PipBridge, session: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
     auth = getattr(session, "auth", None)
     if auth is None or not isinstance(auth.__dict__.get(_STATE_ATTR), AuthState):
-        return result
+        return
     prepared = _arg(args, kwargs, 0, "prepared_request")
     response = _arg(args, kwargs, 1, "response")
     headers = prepared.headers
@@ -478,11 +495,10 @@ def _rebuild_auth(
             headers.pop("Authorization", None)
         else:
             headers["Authorization"] = bridge.basic_auth_header(username or "", password or "")
-        return result
+        return
     source_url = getattr(getattr(response, "request", None), "url", None)
     if "Authorization" in headers and source_url and _decide(bridge, auth, source_url) is not None:
         headers.pop("Authorization", None)
-    return result
 
 
 def _decide(bridge: _PipBridge, auth: Any, original_url: str) -> Decision | None:
