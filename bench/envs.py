@@ -54,13 +54,7 @@ def use_cache(cache: Path | None) -> Path:
 
 def shim_wheel() -> Path:
     """This checkout's wheel, built once per source digest (as the test fixture does)."""
-    root = pipenvs.cache_root()
-    out = root / f"wheel-{pipenvs.source_digest()}"
-    with pipenvs._locked(root / "wheel.lock"):
-        wheels = list(out.glob("pip_scoped_auth-*.whl"))
-        if not wheels:
-            wheels = [pipenvs.build_wheel(out)]
-    return wheels[0]
+    return pipenvs.cached_shim_wheel()
 
 
 def venv_pair(pip_version: str) -> tuple[Path, Path]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab
+from tests.gitlab import FakeGitLab, Token
 from tests.integration import leaks, pipenvs
 
 MakePip = Callable[..., pipenvs.PipEnv]
@@ -26,6 +26,24 @@ def projects(gitlab: FakeGitLab) -> FakeGitLab:
     gitlab.add_package(P1, "pypipackage1", "1.3.8")
     gitlab.add_package(P2, "pypipackage2", "2.5.6")
     return gitlab
+
+
+def two_deploy_tokens(projects: FakeGitLab, first: int = P1) -> tuple[dict[int, Token], list[str]]:
+    """Scenario 5 on the ``projects`` set-up: a deploy token per project, both in URLs.
+
+    Returns the tokens by project and pip's arguments, ``first`` as ``--index-url``.
+    """
+    tokens = {P1: projects.project_deploy_token(P1), P2: projects.project_deploy_token(P2)}
+    second = P2 if first == P1 else P1
+    args = [
+        "pypipackage1",
+        "pypipackage2",
+        "--index-url",
+        projects.project_index_url(first, tokens[first]),
+        "--extra-index-url",
+        projects.project_index_url(second, tokens[second]),
+    ]
+    return tokens, args
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -97,13 +115,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def shim_wheel() -> Path:
     """This project's wheel, built once per source digest and shared by workers."""
-    root = pipenvs.cache_root()
-    out = root / f"wheel-{pipenvs.source_digest()}"
-    with pipenvs._locked(root / "wheel.lock"):
-        wheels = list(out.glob("pip_scoped_auth-*.whl"))
-        if not wheels:
-            wheels = [pipenvs.build_wheel(out)]
-    return wheels[0]
+    return pipenvs.cached_shim_wheel()
 
 
 @pytest.fixture

@@ -152,6 +152,17 @@ def build_wheel(out_dir: Path) -> Path:
     return wheel
 
 
+def cached_shim_wheel() -> Path:
+    """This checkout's wheel, built once per source digest and shared by workers."""
+    root = cache_root()
+    out = root / f"wheel-{source_digest()}"
+    with _locked(root / "wheel.lock"):
+        wheels = list(out.glob("pip_scoped_auth-*.whl"))
+        if not wheels:
+            wheels = [build_wheel(out)]
+    return wheels[0]
+
+
 def python_version(python: str) -> str:
     out = subprocess.run(
         [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

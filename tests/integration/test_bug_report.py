@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.gitlab import FakeGitLab, Token
-from tests.integration.conftest import P1, P2, MakePip
+from tests.integration.conftest import P1, P2, MakePip, two_deploy_tokens
 from tests.integration.pipenvs import EDGE_PIPS, OLDEST_PIP
 
 
@@ -79,27 +79,13 @@ def test_scenarios_3_4_extra_index_only(
     assert_each_file_used_its_projects_token(projects, {P2: pat}, result.redacted())
 
 
-def _two_deploy_tokens(projects: FakeGitLab, first: int) -> tuple[dict[int, Token], list[str]]:
-    tokens = {P1: projects.project_deploy_token(P1), P2: projects.project_deploy_token(P2)}
-    second = P2 if first == P1 else P1
-    args = [
-        "pypipackage1",
-        "pypipackage2",
-        "--index-url",
-        projects.project_index_url(first, tokens[first]),
-        "--extra-index-url",
-        projects.project_index_url(second, tokens[second]),
-    ]
-    return tokens, args
-
-
 @pytest.mark.matrix
 @pytest.mark.parametrize("pip_version", EDGE_PIPS)
 @pytest.mark.parametrize("first", [P1, P2], ids=["323-first", "324-first"])
 def test_scenario_5_two_project_deploy_tokens(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str, first: int
 ) -> None:
-    tokens, args = _two_deploy_tokens(projects, first)
+    tokens, args = two_deploy_tokens(projects, first)
     pip = make_pip(pip_version)
     pip.secrets.extend(t.secret for t in tokens.values())
     result = pip.install(*args)
@@ -113,7 +99,7 @@ def test_scenario_5_two_project_deploy_tokens(
 
 def test_scenario_5_fails_on_stock_pip(projects: FakeGitLab, make_pip: MakePip) -> None:
     """The rig reproduces the bug: stock pip 22.3 sends token 2 for project 1's wheel."""
-    tokens, args = _two_deploy_tokens(projects, P1)
+    tokens, args = two_deploy_tokens(projects, P1)
     pip = make_pip(OLDEST_PIP, shim=False)
     pip.secrets.extend(t.secret for t in tokens.values())
     result = pip.install(*args)

@@ -17,29 +17,17 @@ import pytest
 
 from tests.gitlab import FakeGitLab, Token
 from tests.integration import pipenvs
+from tests.integration.conftest import P1, P2, two_deploy_tokens
 from tests.integration.pipenvs import OLDEST_PIP, PipEnv
 
-P1, P2 = 323, 324
 Scenario = tuple[FakeGitLab, dict[int, Token], list[str]]
 IS_ACTIVE = "import pip._internal.network.auth, pip_scoped_auth; print(pip_scoped_auth.is_active())"
 
 
 @pytest.fixture
-def scenario(gitlab: FakeGitLab) -> Scenario:
-    gitlab.add_project(P1, "my-group/project-1")
-    gitlab.add_project(P2, "my-group/project-2")
-    gitlab.add_package(P1, "pypipackage1", "1.3.8")
-    gitlab.add_package(P2, "pypipackage2", "2.5.6")
-    tokens = {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
-    args = [
-        "pypipackage1",
-        "pypipackage2",
-        "--index-url",
-        gitlab.project_index_url(P1, tokens[P1]),
-        "--extra-index-url",
-        gitlab.project_index_url(P2, tokens[P2]),
-    ]
-    return gitlab, tokens, args
+def scenario(projects: FakeGitLab) -> Scenario:
+    tokens, args = two_deploy_tokens(projects)
+    return projects, tokens, args
 
 
 def _assert_scoped_install(

@@ -12,12 +12,10 @@ import subprocess
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
+from tests.gitlab import FakeGitLab
 from tests.integration import pipenvs
-from tests.integration.conftest import MakePip
+from tests.integration.conftest import P1, P2, MakePip, two_deploy_tokens
 from tests.integration.pipenvs import ALL_PIPS
-
-P1, P2 = 323, 324
 
 #: Stock pip, two project deploy tokens embedded in --index-url/--extra-index-url
 #: on one host (the bug report's scenario 5): does the install succeed?
@@ -46,34 +44,17 @@ COMPAT_DOC = pipenvs.ROOT / "docs" / "compatibility.md"
 IS_ACTIVE = "import pip._internal.network.auth, pip_scoped_auth; print(pip_scoped_auth.is_active())"
 
 
-def _two_projects(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[str]]:
-    gitlab.add_group(10, "my-group")
-    gitlab.add_project(P1, "my-group/project-1", group=10)
-    gitlab.add_project(P2, "my-group/project-2", group=10)
-    gitlab.add_package(P1, "pypipackage1", "1.3.8")
-    gitlab.add_package(P2, "pypipackage2", "2.5.6")
-    tokens = {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
-    args = [
-        "pypipackage1",
-        "pypipackage2",
-        "--index-url",
-        gitlab.project_index_url(P1, tokens[P1]),
-        "--extra-index-url",
-        gitlab.project_index_url(P2, tokens[P2]),
-    ]
-    return tokens, args
-
-
 def test_every_matrix_pip_has_a_stock_expectation() -> None:
     assert tuple(STOCK_TWO_DEPLOY_TOKENS) == ALL_PIPS
 
 
 @pytest.mark.matrix
 def test_stock_pip_two_deploy_tokens(
-    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
+    projects: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
     """What each pip does without the shim: the "stock pip" column of the table."""
-    tokens, args = _two_projects(gitlab)
+    gitlab = projects
+    tokens, args = two_deploy_tokens(projects)
     pip = make_pip(pip_version, shim=False)
     pip.secrets.extend(t.secret for t in tokens.values())
     result = pip.install(*args)
@@ -92,12 +73,15 @@ def test_stock_pip_two_deploy_tokens(
 
 
 @pytest.mark.parametrize(("python", "pip_version"), PYTHON_CELLS, ids=lambda v: str(v))
-def test_python_cells(gitlab: FakeGitLab, make_pip: MakePip, python: str, pip_version: str) -> None:
+def test_python_cells(
+    projects: FakeGitLab, make_pip: MakePip, python: str, pip_version: str
+) -> None:
     """The shim on the oldest and newest Python, with the oldest and newest pip there."""
     interpreter = pipenvs.find_python(python)
     if interpreter is None:
         pytest.skip(f"no Python {python} here (looked for python{python} on PATH and in pyenv)")
-    tokens, args = _two_projects(gitlab)
+    gitlab = projects
+    tokens, args = two_deploy_tokens(projects)
     pip = make_pip(pip_version, python=interpreter)
     pip.secrets.extend(t.secret for t in tokens.values())
     out = subprocess.run(
