@@ -34,9 +34,7 @@ TARGETS = frozenset(
 _OFF_VALUES = frozenset({"0", "false", "off", "no"})
 
 #: The finder the ``.pth`` line defines, as source. Kept here, readable, and
-#: checked against the shipped ``pip_scoped_auth.pth`` by the tests. It is
-#: idempotent: some set-ups process site-packages twice (a sitecustomize
-#: calling ``site.addsitedir``).
+#: checked against the shipped ``pip_scoped_auth.pth`` by the tests.
 LAZY_FINDER = f"""\
 class PipScopedAuthLazyFinder:
     pip_scoped_auth_finder = True
@@ -52,17 +50,24 @@ class PipScopedAuthLazyFinder:
             return None
         return _bootstrap.ScopedAuthFinder().find_spec(name, path, target)
 
-if not any(getattr(f, "pip_scoped_auth_finder", False) for f in sys.meta_path):
-    sys.meta_path.insert(0, PipScopedAuthLazyFinder)
+sys.meta_path.insert(0, PipScopedAuthLazyFinder)
 """
 
 
 def pth_line() -> str:
-    """The single line of ``pip_scoped_auth.pth``: switch check, then the lazy finder."""
+    """The single line of ``pip_scoped_auth.pth``.
+
+    The cheap checks come first, so the finder's source is compiled at most
+    once per process: the switch (``PIP_SCOPED_AUTH``), then "already armed".
+    Python 3.11's ``site`` runs every ``.pth`` of a venv twice (once from
+    ``venv()``, once from ``main()``), and some set-ups add site-packages again.
+    """
     off = ", ".join(repr(v) for v in sorted(_OFF_VALUES))
     return (
         f"import os, sys; exec({LAZY_FINDER!r}) "
-        f'if os.environ.get("PIP_SCOPED_AUTH", "1").strip().lower() not in ({off}) else None\n'
+        f'if os.environ.get("PIP_SCOPED_AUTH", "1").strip().lower() not in ({off}) '
+        'and not any(getattr(f, "pip_scoped_auth_finder", False) for f in sys.meta_path) '
+        "else None\n"
     )
 
 
