@@ -7,9 +7,16 @@ reaches the same loopback interface under a different host name.
 
 from __future__ import annotations
 
-from pytest_httpserver import HTTPServer
+import re
+from types import TracebackType
+from typing import TypeVar
 
-__all__ = ["LocalServer"]
+from pytest_httpserver import HTTPServer
+from werkzeug.wrappers import Request, Response
+
+__all__ = ["LocalApp", "LocalServer"]
+
+_App = TypeVar("_App", bound="LocalApp")
 
 
 class LocalServer(HTTPServer):
@@ -27,3 +34,49 @@ class LocalServer(HTTPServer):
         """Serve until :meth:`stop`, polling for shutdown every 50 ms."""
         assert self.server is not None
         self.server.serve_forever(poll_interval=0.05)
+
+
+class LocalApp:
+    """One catch-all app on a ``localhost`` server: the upstream index or the object store.
+
+    Pass a running ``HTTPServer`` (the fixtures share one per test session;
+    earlier handlers are cleared) or none to get a private one; then use
+    :meth:`start`/:meth:`stop` or a ``with`` block. Subclasses define
+    :meth:`handle`.
+    """
+
+    def __init__(self, httpserver: HTTPServer | None = None) -> None:
+        self._owns_server = httpserver is None
+        self.httpserver = httpserver or LocalServer()
+        self.httpserver.clear()  # also drops a previous test's handlers
+        self.httpserver.expect_request(re.compile(".*")).respond_with_handler(self.handle)
+
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Start a private server (no-op if it already runs)."""
+        if not self.httpserver.is_running():
+            self.httpserver.start()
+
+    def stop(self) -> None:
+        """Stop the server if this app created it."""
+        if self._owns_server and self.httpserver.is_running():
+            self.httpserver.stop()
+
+    def __enter__(self: _App) -> _App:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://localhost:PORT`` (no trailing slash)."""
+        return f"http://{self.httpserver.host}:{self.httpserver.port}"

@@ -20,13 +20,12 @@ import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import TracebackType
 from urllib.parse import quote, unquote
 
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from tests.gitlab.local_server import LocalServer
+from tests.gitlab.local_server import LocalApp
 from tests.gitlab.server import _raw_path
 
 __all__ = ["ObjectStorage", "StorageLogEntry"]
@@ -74,7 +73,7 @@ class StorageLogEntry:
         return None if self.key is None else self.key.partition("/")[2]
 
 
-class ObjectStorage:
+class ObjectStorage(LocalApp):
     """In-memory bucket serving only the presigned URLs it issued.
 
     Pass a running ``HTTPServer`` (the ``object_storage`` fixture shares one
@@ -84,8 +83,6 @@ class ObjectStorage:
 
     def __init__(self, httpserver: HTTPServer | None = None, bucket: str = "bucket") -> None:
         """Take over ``httpserver`` (clearing earlier handlers) or make one on localhost."""
-        self._owns_server = httpserver is None
-        self.httpserver = httpserver or LocalServer()
         self.bucket = bucket
         #: Every request, in arrival order.
         self.log: list[StorageLogEntry] = []
@@ -93,37 +90,7 @@ class ObjectStorage:
         self._signatures: dict[str, str] = {}  # signature -> key
         self._lock = threading.RLock()
         self._path = re.compile(rf"^/{re.escape(bucket)}/(?P<sha>[^/]+)/(?P<file>[^/]+)$")
-        self.httpserver.clear()  # also drops a previous test's handlers
-        self.httpserver.expect_request(re.compile(".*")).respond_with_handler(self.handle)
-
-    # ---------------------------------------------------------- lifecycle
-
-    def start(self) -> None:
-        """Start a private server (no-op if it already runs)."""
-        if not self.httpserver.is_running():
-            self.httpserver.start()
-
-    def stop(self) -> None:
-        """Stop the server if this store created it."""
-        if self._owns_server and self.httpserver.is_running():
-            self.httpserver.stop()
-
-    def __enter__(self) -> ObjectStorage:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://localhost:PORT`` (no trailing slash)."""
-        return f"http://{self.httpserver.host}:{self.httpserver.port}"
+        super().__init__(httpserver)
 
     # ------------------------------------------------------------ objects
 

@@ -15,14 +15,13 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Literal
 from urllib.parse import quote, unquote
 
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from tests.gitlab.local_server import LocalServer
+from tests.gitlab.local_server import LocalApp
 from tests.gitlab.server import _html, _index_page, _Link, _links_page, _raw_path
 from tests.gitlab.wheels import build_wheel, normalize_name
 
@@ -73,7 +72,7 @@ class UpstreamLogEntry:
     host: str = ""
 
 
-class UpstreamIndex:
+class UpstreamIndex(LocalApp):
     """Anonymous PEP 503 index with ``/simple/`` pages and ``/files/`` downloads.
 
     Pass a running ``HTTPServer`` (the ``upstream`` fixture shares one per
@@ -83,43 +82,11 @@ class UpstreamIndex:
 
     def __init__(self, httpserver: HTTPServer | None = None) -> None:
         """Take over ``httpserver`` (clearing earlier handlers) or make one on localhost."""
-        self._owns_server = httpserver is None
-        self.httpserver = httpserver or LocalServer()
         self.files: list[UpstreamFile] = []
         #: Every request, in arrival order.
         self.log: list[UpstreamLogEntry] = []
         self._lock = threading.RLock()
-        self.httpserver.clear()  # also drops a previous test's handlers
-        self.httpserver.expect_request(re.compile(".*")).respond_with_handler(self.handle)
-
-    # ---------------------------------------------------------- lifecycle
-
-    def start(self) -> None:
-        """Start a private server (no-op if it already runs)."""
-        if not self.httpserver.is_running():
-            self.httpserver.start()
-
-    def stop(self) -> None:
-        """Stop the server if this index created it."""
-        if self._owns_server and self.httpserver.is_running():
-            self.httpserver.stop()
-
-    def __enter__(self) -> UpstreamIndex:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://localhost:PORT`` (no trailing slash)."""
-        return f"http://{self.httpserver.host}:{self.httpserver.port}"
+        super().__init__(httpserver)
 
     @property
     def simple_url(self) -> str:
