@@ -182,6 +182,16 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
+def checkout_tag() -> str:
+    """A short digest of this checkout's path.
+
+    Everything that holds *this checkout's* shim (shim venvs, user bases, base
+    interpreters) is named with it, so two checkouts (worktrees, a CI clone)
+    sharing one cache never reinstall each other's wheel under a running test.
+    """
+    return hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+
+
 def _deps_stamp() -> str:
     """What a deps venv was built with; a change of VENV_PACKAGES rebuilds it."""
     return "deps:" + ",".join(VENV_PACKAGES)
@@ -236,7 +246,8 @@ def ensure_venv(
     python = python or base_python()
     py = python_version(python)
     tag = "".join(f"-{re.sub(r'[^A-Za-z0-9.]+', '', extra)}" for extra in extras)
-    name = f"py{py}-pip{pip_version}{tag}-{'shim' if shim else 'stock'}"
+    flavour = f"shim-{checkout_tag()}" if shim else "stock"
+    name = f"py{py}-pip{pip_version}{tag}-{flavour}"
     venv = cache_root() / name
     ready = venv / ".ready"
     if shim:
@@ -300,8 +311,7 @@ def ensure_editable_venv(pip_version: str, python: str | None = None) -> Path:
     """
     python = python or base_python()
     source = ensure_venv(pip_version, False, None, python)
-    where = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
-    name = f"py{python_version(python)}-pip{pip_version}-editable-{where}"
+    name = f"py{python_version(python)}-pip{pip_version}-editable-{checkout_tag()}"
     venv = cache_root() / name
     ready = venv / ".ready"
     with _locked(cache_root() / f"{name}.lock"):
@@ -323,7 +333,7 @@ def ensure_user_base(pip_version: str, wheel: Path) -> Path:
     site's pip then shadows the interpreter's.
     """
     python = base_python()
-    name = f"py{python_version(python)}-userbase-pip{pip_version}"
+    name = f"py{python_version(python)}-userbase-pip{pip_version}-{checkout_tag()}"
     base = cache_root() / name
     marker = base / ".shim-digest"
     env = {**os.environ, "PYTHONUSERBASE": str(base)}
@@ -358,7 +368,7 @@ def ensure_base_python_with_shim(pip_version: str, wheel: Path) -> Path:
     ).stdout.split("\n")
     prefix, stdlib = Path(paths[0]), Path(paths[1])
     shim_venv = ensure_venv(pip_version, True, wheel)
-    name = f"py{python_version(str(real))}-base-pip{pip_version}"
+    name = f"py{python_version(str(real))}-base-pip{pip_version}-{checkout_tag()}"
     root = cache_root() / name
     ready = root / ".ready"
     with _locked(cache_root() / f"{name}.lock"):
