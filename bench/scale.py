@@ -29,8 +29,8 @@ from types import ModuleType
 from typing import Any
 
 from bench.measure import markdown_table, verdict
-from pip_scoped_auth.resolver import AuthState, Lookup
-from pip_scoped_auth.scopes import ScopeTable
+from pip_scoped_auth.core.resolver import AuthState, Lookup
+from pip_scoped_auth.core.scopes import ScopeTable
 
 HOST = "https://gl.example"
 DEPTHS = (9, 16, 32, 64)
@@ -140,7 +140,7 @@ def provenance_recorder(module: ModuleType) -> tuple[Any, Callable[[str, str], o
 
 def provenance_memory(links: int) -> str:
     try:
-        from pip_scoped_auth import provenance
+        from pip_scoped_auth.core import provenance
     except ImportError:
         return "Provenance map: skipped (pip_scoped_auth.provenance is not on this branch)."
     page = f"{HOST}/api/v4/projects/323/packages/pypi/simple/pkg/"

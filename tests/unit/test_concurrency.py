@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from pip_scoped_auth.resolver import AuthState, Lookup, Source
-from pip_scoped_auth.scopes import Credentials, CredentialStore, index_scope
+from pip_scoped_auth.core.resolver import AuthState, Lookup, Source
+from pip_scoped_auth.core.scopes import Credentials, CredentialStore
+from pip_scoped_auth.core.urls import index_scope
 
 THREADS = 8
 ROUNDS = 400
@@ -166,7 +167,7 @@ def test_keyring_answers_are_cached_per_index_under_threads() -> None:
 
 def test_provenance_map_never_mixes_pages() -> None:
     """Pages answer with their own credentials; their links inherit exactly those."""
-    provenance = pytest.importorskip("pip_scoped_auth.provenance")
+    provenance = pytest.importorskip("pip_scoped_auth.core.provenance")
     prov = provenance.Provenance(link_limit=PROJECTS * ROUNDS * THREADS)
     pages = [f"{HOST}/api/v4/projects/{p}/packages/pypi/simple/pkg/" for p in range(PROJECTS)]
 

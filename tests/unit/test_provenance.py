@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pip_scoped_auth.provenance import Provenance, origin_of
-from pip_scoped_auth.resolver import AuthState, Lookup, Source
+from pip_scoped_auth.core.provenance import Provenance
+from pip_scoped_auth.core.resolver import AuthState, Lookup, Source
+from pip_scoped_auth.core.urls import origin_of
 
 PAGE = "http://gl.test:8000/api/v4/projects/my-group%2Fp1/packages/pypi/simple/pkg/"
 FILE = "http://gl.test:8000/api/v4/projects/323/packages/pypi/files/ab12/pkg-1.0-py3-none-any.whl"

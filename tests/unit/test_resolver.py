@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pip_scoped_auth.resolver import AuthState, Decision, Lookup, Source
-from pip_scoped_auth.scopes import Credentials
+from pip_scoped_auth.core.resolver import AuthState, Decision, Lookup, Source
+from pip_scoped_auth.core.scopes import Credentials
 
 P1 = "http://gl.test/api/v4/projects/1/packages/pypi"
 P2 = "http://gl.test/api/v4/projects/2/packages/pypi"

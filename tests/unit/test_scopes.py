@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pip_scoped_auth.scopes import (
-    CredentialStore,
+from pip_scoped_auth.core.scopes import CredentialStore, ScopeTable
+from pip_scoped_auth.core.urls import (
     Origin,
-    ScopeTable,
     index_scope,
     request_location,
     split_userinfo,

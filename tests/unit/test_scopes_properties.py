@@ -21,11 +21,11 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pip_scoped_auth.scopes import (
+from pip_scoped_auth.core.scopes import ScopeTable
+from pip_scoped_auth.core.urls import (
     DEFAULT_PORTS,
     Origin,
     Scope,
-    ScopeTable,
     index_scope,
     request_location,
     split_userinfo,

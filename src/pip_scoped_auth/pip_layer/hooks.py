@@ -1,12 +1,12 @@
-"""The only module that knows pip's internals.
+"""The wrappers around pip's credential methods, and patch/unpatch.
 
 It wraps (with ``wrapt``) three methods of ``MultiDomainBasicAuth``, plus
 ``Link.__init__`` (provenance) and the vendored requests'
 ``SessionRedirectMixin.rebuild_auth`` (same-origin redirects), and asks
-:mod:`pip_scoped_auth.resolver` which credentials a URL gets. Everything that
-changes between pip releases (names, signatures, the keyring entry point, the
-shape of ``_credentials_to_save``) is checked or bridged here, so a new pip
-release means touching this file only.
+:mod:`pip_scoped_auth.core.resolver` which credentials a URL gets. Everything
+that changes between pip releases (names, signatures, the keyring entry point,
+the shape of ``_credentials_to_save``) is checked in :mod:`.compat` or bridged
+here, so a new pip release means touching this folder only.
 
 Failure policy: if the expected names are missing, pip is left unpatched with
 one warning line. If a wrapper raises at run time, that call gets pip's own
@@ -19,7 +19,6 @@ shim does afterwards keeps pip's result: pip's method never runs twice.
 from __future__ import annotations
 
 import base64
-import inspect
 import logging
 import sys
 import threading
@@ -29,30 +28,14 @@ from typing import Any
 
 import wrapt
 
-from pip_scoped_auth import _bootstrap
-from pip_scoped_auth.provenance import Provenance
-from pip_scoped_auth.resolver import AuthState, Decision, Lookup
-from pip_scoped_auth.scopes import Credentials
-from pip_scoped_auth.versions import version_tuple
-
-#: Oldest pip whose auth module this adapter was written against.
-MIN_PIP = (22, 0)
-
-#: Hooked methods of ``MultiDomainBasicAuth`` and the parameters each must accept.
-HOOKS: dict[str, tuple[str, ...]] = {
-    "_get_url_and_credentials": ("self", "original_url"),
-    "_get_new_credentials": ("self", "original_url", "allow_netrc", "allow_keyring"),
-    "handle_401": ("self", "resp"),
-}
-#: ``Link.__init__`` parameters provenance reads.
-LINK_INIT = ("self", "url", "comes_from")
-#: ``SessionRedirectMixin.rebuild_auth`` (pip's vendored requests) parameters.
-REBUILD_AUTH = ("self", "prepared_request", "response")
+from pip_scoped_auth.core.provenance import Provenance
+from pip_scoped_auth.core.resolver import AuthState, Decision, Lookup
+from pip_scoped_auth.core.scopes import Credentials
+from pip_scoped_auth.core.urls import without_userinfo
+from pip_scoped_auth.pip_layer import compat
 
 _STATE_ATTR = "_pip_scoped_auth_state"
 
-_AUTH_SUFFIX = "._internal.network.auth"
-_LINK_SUFFIX = "._internal.models.link"
 
 _lock = threading.RLock()
 #: module name -> [(owner, attribute, original)], for unpatch.
@@ -64,90 +47,14 @@ _unsupported: set[str] = set()
 _stood_down = False
 
 
-def pip_root(module: ModuleType) -> str:
-    """``pip`` or ``pipenv.patched.pip``: the package that owns ``module``."""
-    return module.__name__.rsplit("._internal", 1)[0]
-
-
-def pip_version(module: ModuleType) -> str:
-    """The version of the pip that owns ``module`` (pip's or pipenv's copy)."""
-    pip = sys.modules.get(pip_root(module))
-    return str(getattr(pip, "__version__", "unknown"))
-
-
-def _params(func: Any) -> tuple[str, ...]:
-    try:
-        return tuple(inspect.signature(func).parameters)
-    except (TypeError, ValueError):
-        return ()
-
-
-def _missing_params(owner: type, name: str, expected: tuple[str, ...]) -> str | None:
-    func = owner.__dict__.get(name)
-    if not callable(func):
-        return f"{owner.__name__}.{name} is missing"
-    params = _params(func)
-    if not params:
-        return f"{owner.__name__}.{name} has no readable signature"
-    missing = [p for p in expected if p not in params]
-    if missing:
-        return f"{owner.__name__}.{name} lacks {', '.join(missing)}"
-    return None
-
-
-def check_module(module: ModuleType) -> list[str]:
-    """What in pip's auth module differs from what the wrappers expect (empty: all good)."""
-    problems: list[str] = []
-    version = version_tuple(pip_version(module))
-    if version and version < MIN_PIP:
-        problems.append(f"pip older than {'.'.join(map(str, MIN_PIP))}")
-    cls = getattr(module, "MultiDomainBasicAuth", None)
-    if not isinstance(cls, type):
-        return [*problems, "MultiDomainBasicAuth is missing"]
-    for name, expected in HOOKS.items():
-        problem = _missing_params(cls, name, expected)
-        if problem:
-            problems.append(problem)
-    if "index_urls" not in _params(cls.__dict__.get("__init__")):
-        problems.append("MultiDomainBasicAuth.__init__ lacks index_urls")
-    if not callable(getattr(module, "split_auth_netloc_from_url", None)):
-        problems.append("split_auth_netloc_from_url is missing")
-    if not callable(getattr(module, "get_netrc_auth", None)):
-        problems.append("get_netrc_auth is missing")
-    has_keyring = callable(getattr(module, "get_keyring_auth", None)) or callable(
-        cls.__dict__.get("_get_keyring_auth")
-    )
-    if not has_keyring:
-        problems.append("no keyring entry point (get_keyring_auth or _get_keyring_auth)")
-    return problems
-
-
-def check_link_module(module: ModuleType) -> list[str]:
-    """What in pip's ``models.link`` differs from what provenance expects."""
-    cls = getattr(module, "Link", None)
-    if not isinstance(cls, type):
-        return ["Link is missing"]
-    problem = _missing_params(cls, "__init__", LINK_INIT)
-    return [problem] if problem else []
-
-
-def _redirect_mixin(root: str) -> type | None:
-    sessions = sys.modules.get(f"{root}._vendor.requests.sessions")
-    mixin = getattr(sessions, "SessionRedirectMixin", None)
-    if isinstance(mixin, type) and _missing_params(mixin, "rebuild_auth", REBUILD_AUTH) is None:
-        return mixin
-    return None
-
-
 def _refuse(module: ModuleType, problems: list[str]) -> bool:
     """Leave this pip entirely unpatched, with the one warning line."""
-    root = pip_root(module)
+    root = compat.pip_root(module)
     _unsupported.add(root)
     for name in [n for n in _patched if n.startswith(f"{root}._internal.")]:
         _unpatch(name)
-    _bootstrap.warn_once(
-        f"pip {pip_version(module)} is not supported ({'; '.join(problems)}); pip runs unpatched"
-    )
+    version = compat.pip_version(module)
+    compat.warn_once(f"pip {version} is not supported ({'; '.join(problems)}); pip runs unpatched")
     return False
 
 
@@ -169,13 +76,13 @@ def patch_module(module: ModuleType) -> bool:
     """Patch one of pip's modules (auth or link); warn and leave pip alone if it does not fit."""
     with _lock:
         name = module.__name__
-        root = pip_root(module)
+        root = compat.pip_root(module)
         if name in _patched:
             return True
         if root in _unsupported:
             return False
-        if name.endswith(_AUTH_SUFFIX):
-            problems = check_module(module)
+        if name.endswith(compat.AUTH_SUFFIX):
+            problems = compat.check_module(module)
             if problems:
                 return _refuse(module, problems)
             bridge = _PipBridge(module, _provenances.setdefault(root, Provenance()))
@@ -185,17 +92,17 @@ def patch_module(module: ModuleType) -> bool:
                 (cls, "_get_new_credentials", _guarded(bridge, _get_new_credentials)),
                 (cls, "handle_401", _guarded(bridge, _handle_401)),
             ]
-            mixin = _redirect_mixin(root)
+            mixin = compat.redirect_mixin(root)
             if mixin is not None:
                 targets.append((mixin, "rebuild_auth", _guarded(bridge, _rebuild_auth)))
             _wrap_all(name, targets)
             return True
-        if name.endswith(_LINK_SUFFIX):
-            problems = check_link_module(module)
+        if name.endswith(compat.LINK_SUFFIX):
+            problems = compat.check_link_module(module)
             if problems:
                 return _refuse(module, problems)
             provenance = _provenances.setdefault(root, Provenance())
-            link_init = _link_init(provenance, pip_version(module))
+            link_init = _link_init(provenance, compat.pip_version(module))
             _wrap_all(name, [(module.Link, "__init__", link_init)])
             return True
         return False
@@ -224,12 +131,12 @@ class _PipBridge:
     def __init__(self, module: ModuleType, provenance: Provenance) -> None:
         self.module = module
         self.provenance = provenance
-        self.version = pip_version(module)
+        self.version = compat.pip_version(module)
         self.split_auth_netloc_from_url: Callable[[str], tuple[str, str, Credentials]] = (
             module.split_auth_netloc_from_url
         )
         self.get_netrc_auth: Callable[[str], Any] = module.get_netrc_auth
-        requests_auth = sys.modules.get(f"{pip_root(module)}._vendor.requests.auth")
+        requests_auth = sys.modules.get(f"{compat.pip_root(module)}._vendor.requests.auth")
         self._basic_auth_str: Callable[[str, str], str] | None = getattr(
             requests_auth, "_basic_auth_str", None
         )
@@ -313,7 +220,7 @@ def _stand_down_version(version: str, exc: BaseException) -> None:
     global _stood_down
     _stood_down = True
     # Only the exception's type: its message could quote a URL with a token.
-    _bootstrap.warn_once(
+    compat.warn_once(
         f"internal error ({type(exc).__name__}) with pip {version}; "
         "pip continues unpatched for this run"
     )
@@ -397,7 +304,7 @@ def _handle_401(
 
 def _after_401(bridge: _PipBridge, auth: Any, resp: Any, new_resp: Any) -> None:
     state = bridge.state(auth)
-    entry = state.entry_for(auth.index_urls, _without_auth(bridge, resp.url))
+    entry = state.entry_for(auth.index_urls, without_userinfo(resp.url))
     if entry is None:
         return
     # Prompted credentials that pip offers to save go to keyring under the
@@ -436,7 +343,7 @@ def _remember_page(bridge: _PipBridge, resp: Any) -> None:
     content_type = str(resp.headers.get("Content-Type", "")).lower()
     if not content_type.startswith(_PAGE_TYPES):
         return
-    url = _without_auth(bridge, resp.url)
+    url = without_userinfo(resp.url)
     bridge.provenance.page_fetched(url, _basic_credentials(getattr(resp, "request", None)))
 
 
@@ -511,24 +418,8 @@ def _decide(bridge: _PipBridge, auth: Any, original_url: str) -> Decision | None
         password,
         bridge.lookup(auth),
         allow_netrc=True,
-        keyring_for_named_user=_keyring_allowed(auth),
+        keyring_for_named_user=compat.keyring_allowed(auth),
     )
-
-
-def _keyring_allowed(auth: Any) -> bool:
-    """Whether this pip would ask keyring after a 401 in this run.
-
-    pip 23.1+ says so in ``use_keyring`` (prompting, or an explicit
-    ``--keyring-provider``); older pips ask keyring only when prompting.
-    Read at call time: pip sets both after building the session.
-    """
-    if isinstance(getattr(type(auth), "use_keyring", None), property):
-        return bool(auth.use_keyring)
-    return bool(getattr(auth, "prompting", False))
-
-
-def _without_auth(bridge: _PipBridge, url: str) -> str:
-    return bridge.split_auth_netloc_from_url(url)[0]
 
 
 def _basic_credentials(request: Any) -> tuple[str, str] | None:

@@ -8,7 +8,7 @@ Order for a request URL (first answer wins):
 1. credentials embedded in the request URL itself (left to pip: ``None``);
 2. provenance: if an index page listed this URL (or the file whose PEP 658
    ``.metadata`` it is), the credentials that page was read with, or none if
-   it was read anonymously (:mod:`pip_scoped_auth.provenance`);
+   it was read anonymously (:mod:`pip_scoped_auth.core.provenance`);
 
 and then, for a URL under a configured index's scope:
 
@@ -41,8 +41,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pip_scoped_auth.provenance import Provenance
-from pip_scoped_auth.scopes import Credentials, CredentialStore, IndexEntry, ScopeTable
+from pip_scoped_auth.core.provenance import Provenance
+from pip_scoped_auth.core.scopes import Credentials, CredentialStore, IndexEntry, ScopeTable
+from pip_scoped_auth.core.urls import netloc_of, without_userinfo
 
 __all__ = ["AuthState", "Decision", "Lookup", "Source"]
 
@@ -99,14 +100,6 @@ class Lookup:
     keyring: Callable[[str, str | None], Credentials | None]
 
 
-def _strip_auth(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    netloc, slash, path = rest.partition("/")
-    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path}"
-
-
 class AuthState:
     """Per ``MultiDomainBasicAuth`` state: the scope table and what was learned.
 
@@ -143,7 +136,7 @@ class AuthState:
 
     def keyring_key(self, entry: IndexEntry) -> str:
         """The keyring service name for an index: its URL as configured, without auth."""
-        return _strip_auth(entry.url)
+        return without_userinfo(entry.url)
 
     def keyring_services(self, entry: IndexEntry, netloc: str) -> tuple[str, ...]:
         """Service names asked for a scope, most specific first.
@@ -213,7 +206,7 @@ class AuthState:
         learned = self.store.get(entry.scope)
         if learned is not None and username in (None, learned[0]):
             return Decision(*learned, Source.LEARNED, entry)
-        netloc = url.partition("://")[2].partition("/")[0]
+        netloc = netloc_of(url)
         named_user = entry.username is not None and username == entry.username
         if named_user and (allow_keyring or keyring_for_named_user):
             found = self._keyring(lookup, entry, netloc, username)

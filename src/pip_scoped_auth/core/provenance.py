@@ -27,9 +27,10 @@ import threading
 from itertools import islice
 from typing import NamedTuple
 
-from pip_scoped_auth.scopes import DEFAULT_PORTS, Credentials
+from pip_scoped_auth.core.scopes import Credentials
+from pip_scoped_auth.core.urls import origin_and_rest, origin_of
 
-__all__ = ["DEFAULT_LINK_LIMIT", "PageAuth", "Provenance", "origin_of", "url_key"]
+__all__ = ["DEFAULT_LINK_LIMIT", "PageAuth", "Provenance", "url_key"]
 
 #: Links remembered at most (about 100 bytes each, see docs/benchmarks.md).
 DEFAULT_LINK_LIMIT = 1_000_000
@@ -46,41 +47,9 @@ class PageAuth(NamedTuple):
     credentials: Credentials | None
 
 
-def _split(url: str) -> tuple[str, str]:
-    """``(origin, rest)``: the normalised origin, and path plus query without fragment.
-
-    Deliberately string-only and cheap: it runs once per listed link. The
-    origin is ``scheme://host:port``, lower-cased, port explicit, userinfo
-    dropped; ``""`` where the URL is not HTTP(S).
-    """
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or scheme not in DEFAULT_PORTS:
-        return "", url
-    rest = rest.split("#", 1)[0]
-    cut = len(rest)
-    for mark in ("/", "?"):
-        found = rest.find(mark)
-        if 0 <= found < cut:
-            cut = found
-    hostport = rest[:cut].rpartition("@")[2].lower()
-    if hostport.endswith("]") or ":" not in hostport.rpartition("]")[2]:
-        port = DEFAULT_PORTS[scheme]
-        host = hostport
-    else:
-        host, _, digits = hostport.rpartition(":")
-        port = int(digits) if digits.isdigit() else DEFAULT_PORTS[scheme]
-    return f"{scheme}://{host}:{port}", rest[cut:]
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host:port`` lower-cased with the port explicit; ``""`` if not HTTP(S)."""
-    return _split(url)[0]
-
-
 def url_key(url: str) -> int:
     """The map key for a URL: its normalised form's hash, so a link costs an int."""
-    origin, rest = _split(url)
+    origin, rest = origin_and_rest(url)
     return hash(origin + rest)
 
 
@@ -97,7 +66,7 @@ class Provenance:
 
     def page_fetched(self, page_url: str, credentials: Credentials | None) -> None:
         """Remember that ``page_url`` answered (2xx) to ``credentials``."""
-        origin, rest = _split(page_url)
+        origin, rest = origin_and_rest(page_url)
         if not origin:
             return
         page = PageAuth(origin + rest, origin, credentials)
@@ -127,7 +96,7 @@ class Provenance:
         page = self.page(page_url)
         if page is None:
             return False
-        origin, rest = _split(link_url)
+        origin, rest = origin_and_rest(link_url)
         if origin != page.origin:
             return False
         key = hash(origin + rest)
