@@ -10,6 +10,7 @@ from pip_scoped_auth.cli import build_parser
 from pip_scoped_auth.cli.keyring_cmds import service_name
 from pip_scoped_auth.core.resolver import AuthState, Decision, Source
 from pip_scoped_auth.core.scopes import ScopeTable
+from pip_scoped_auth.core.secrets import Login
 from pip_scoped_auth.core.urls import redact_url
 from pip_scoped_auth.pip_layer.compat import keyring_allowed
 from pip_scoped_auth.pip_layer.config import IndexOptions
@@ -53,7 +54,7 @@ def test_login_service_is_the_resolvers_keyring_key() -> None:
 def test_decision_describe_hides_a_lone_username() -> None:
     entry = ScopeTable().add("https://tok@h.example/simple")
     assert entry is not None
-    text = Decision("tok", None, Source.USERNAME_ONLY, entry).describe()
+    text = Decision(Login("tok", None), Source.USERNAME_ONLY, entry).describe()
     assert "tok" not in text
 
 

@@ -13,7 +13,13 @@ import sys
 from pip_scoped_auth import __version__
 from pip_scoped_auth.cli.errors import EXIT_NOT_IN_EFFECT, EXIT_OK, UsageError
 from pip_scoped_auth.cli.options import index_options
-from pip_scoped_auth.core.urls import Scope, redact_url, request_location, split_userinfo
+from pip_scoped_auth.core.urls import (
+    Scope,
+    redact_url,
+    request_location,
+    split_userinfo,
+    without_userinfo,
+)
 from pip_scoped_auth.diagnostics.explain import View, build_view
 from pip_scoped_auth.diagnostics.health import Health
 from pip_scoped_auth.diagnostics.keyring_probe import KeyringAnswers
@@ -81,13 +87,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         decision = view.effective(entry) if entry is not None else None
         if entry is None:
             print("    not an http(s) index: pip decides, as without the shim")
-        elif entry.url != url:
+        elif entry.url != without_userinfo(url):
             print(f"    same scope as an earlier index ({entry.scope}): the first one listed wins")
         elif decision is not None:
             print(f"    {decision.describe()}")
     for url in indexes.find_links:
         print(f"  {'find-links':<16} {redact_url(url)}")
-        print("    not an index scope: pip matches find-links credentials by host")
+        location = request_location(url)
+        if location is not None and location.origin in view.table.origins:
+            print("    outside every index scope on a host with scopes: netrc or nothing")
+        else:
+            print("    no index scope on this host: pip decides, as without the shim")
     print()
     reasons = view.health.reasons()
     if reasons:
@@ -135,13 +145,19 @@ def _explain_decision(view: View, url: str, location: Scope) -> None:
         return
     entry = view.table.lookup(url)
     if entry is None:
-        print("Decision: no index scope contains this URL, so pip-scoped-auth stays out of it:")
-        print("          pip chooses by host (URL credentials, netrc, its per-host cache).")
         same_host = view.table.scopes_on(location.origin)
-        if same_host:
-            print(f"Note:     {len(same_host)} index scope(s) are on this host, none contains this")
-            print("          path: a file linked outside its index's path gets pip's per-host")
-            print("          choice, which may be another index's token (docs/troubleshooting.md).")
+        if not same_host:
+            print("Decision: no index scope is on this host, so pip-scoped-auth stays out of it:")
+            print("          pip chooses by host (URL credentials, netrc, its per-host cache).")
+            return
+        print(f"Decision: {len(same_host)} index scope(s) are on this host and none contains")
+        print("          this URL. During an install, a page that lists it decides (rule 2):")
+        print("          the login that page was read with. Otherwise:")
+        first = view.decide(url, first_request=True)
+        if first is not None:
+            print(f"First request: {first.describe()}")
+        print("          never another index's token, never pip's per-host cache")
+        print("          (docs/troubleshooting.md).")
         return
     containing = [s for s in view.table.scopes_on(location.origin) if s.contains(location)]
     print(f"Scope:   {entry.scope}")
@@ -159,3 +175,6 @@ def _explain_decision(view: View, url: str, location: Scope) -> None:
         print(f"               why: {view.rule(decision, url)}")
     if not view.indexes.keyring_allowed:
         print("               (keyring is not consulted: pip would not use it with these options)")
+    print("During an install, pages that list this URL come first (rule 2): the page of this")
+    print("scope (read with the credentials above), then the page pip built its link from,")
+    print("then other listing pages; after a 401 or 403 the next one, never the one rejected.")

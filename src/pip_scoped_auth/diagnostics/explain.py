@@ -39,7 +39,10 @@ RULES = {
         "the index URL names a user but no password (rule 8): pip sends no password "
         "and may prompt after a 401"
     ),
-    Source.NONE: "no source has credentials for this scope: the request goes anonymous",
+    Source.NONE: (
+        "no source has credentials for this URL: the request goes without any, and a "
+        "401 is left to pip's keyring and prompt"
+    ),
 }
 
 
@@ -62,8 +65,8 @@ def _lookup(answers: KeyringAnswers) -> Lookup:
 def keyring_questions(entry: IndexEntry, url: str) -> list[tuple[str, str | None]]:
     """The questions the resolver may ask keyring for ``url`` in ``entry``'s scope."""
     username = split_userinfo(url)[0] or entry.username
-    service = without_userinfo(entry.url)
-    return [(service, username), (netloc_of(url), username)]
+    services = AuthState().keyring_services(entry.url, netloc_of(url))
+    return [(service, username) for service in services]
 
 
 def _keyring_service(entry: IndexEntry, url: str, answers: KeyringAnswers) -> str:
