@@ -132,6 +132,7 @@ class _PipBridge:
         self.module = module
         self.provenance = provenance
         self.version = compat.pip_version(module)
+        self.untested = compat.untested_newer(self.version)
         self.split_auth_netloc_from_url: Callable[[str], tuple[str, str, Credentials]] = (
             module.split_auth_netloc_from_url
         )
@@ -187,6 +188,7 @@ def _guarded(bridge: _PipBridge, body: Wrapper) -> Callable[..., Any]:
         if _stood_down or instance is None:
             return wrapped(*args, **kwargs)
         try:
+            _note_untested(bridge)
             return body(bridge, wrapped, instance, args, kwargs)
         except _PipRaised as raised:
             raise raised.original from None
@@ -227,6 +229,21 @@ def _stand_down_version(version: str, exc: BaseException) -> None:
 
 
 _logged: set[tuple[str, str, str]] = set()
+
+
+def _note_untested(bridge: _PipBridge) -> None:
+    """Say once per process, in pip's ``-v`` log, that this pip is newer than any tested.
+
+    Logged on the first call rather than at patch time: pip imports its auth
+    module before it sets up logging, so a line logged then would be lost.
+    """
+    if bridge.untested is None or ("untested", "", "") in _logged:
+        return
+    with _lock:
+        _logged.add(("untested", "", ""))
+    logger = logging.getLogger(bridge.module.__name__)
+    log = getattr(logger, "verbose", None) or logger.debug
+    log("pip-scoped-auth: %s; patched all the same", bridge.untested)
 
 
 def _log_decision(bridge: _PipBridge, decision: Decision) -> None:
