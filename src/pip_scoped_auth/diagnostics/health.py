@@ -148,7 +148,16 @@ def judge(facts: Facts) -> Health:
 
 
 def _site_dirs() -> list[str]:
-    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    """Where a ``.pth`` of this interpreter may be: its site directories, and ours.
+
+    The directory this package was imported from comes first: under
+    ``python -S`` the site functions describe the base interpreter, not the
+    venv, yet the ``.pth`` that did not run sits next to the package.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    dirs = [here]
+    if hasattr(site, "getsitepackages"):
+        dirs += site.getsitepackages()
     if site.ENABLE_USER_SITE:
         dirs.append(site.getusersitepackages())
     return list(dict.fromkeys(dirs))
