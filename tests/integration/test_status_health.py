@@ -193,3 +193,17 @@ def test_cli_runs_nothing_from_the_current_directory(make_pip: MakePip, module: 
     for result in (status, explain):
         assert result.returncode == 0, result.output
         assert "keyring:          keyring.backends.null.Keyring" in result.stdout, result.output
+
+
+def test_a_broken_install_is_one_line_not_a_traceback(make_pip: MakePip, tmp_path: Path) -> None:
+    pip = copied(make_pip(NEWEST_PIP), tmp_path, "broken")
+    remove(site_packages(pip), ["pip_scoped_auth/core/resolver.py"])
+    for command in (["status", "--no-index"], ["explain", "http://127.0.0.1:1/simple/x/"]):
+        result = cli(pip, *command)
+        assert result.returncode == 1, result.output
+        assert result.stdout == "", result.output
+        assert result.stderr.splitlines() == [
+            f"pip-scoped-auth {command[0]}: error: this installation is broken "
+            "(ModuleNotFoundError: pip_scoped_auth.core.resolver): "
+            "python -m pip install --force-reinstall pip-scoped-auth"
+        ], result.output
