@@ -96,7 +96,11 @@ def child_path() -> list[str]:
 
 def probe(queries: Sequence[tuple[str, str | None]], timeout: float = TIMEOUT) -> KeyringAnswers:
     """Ask keyring each ``(service, username)`` question in a detached child process."""
-    if importlib.util.find_spec("keyring") is None:
+    try:
+        installed = importlib.util.find_spec("keyring") is not None
+    except (ImportError, ValueError):
+        installed = False
+    if not installed:
         return KeyringAnswers(problem="keyring is not installed in this interpreter")
     unique = list(dict.fromkeys(queries))
     if not unique:
