@@ -211,8 +211,12 @@ def test_explain_names_the_scope_source_and_rule(
 
     outside = f"{base}/projects/999/packages/pypi/files/abc/x.whl"
     result_outside = cli(pip, "explain", outside, *indexes)
-    assert "no index scope contains this URL" in result_outside.stdout
-    assert "Note:     3 index scope(s) are on this host" in result_outside.stdout
+    assert "3 index scope(s) are on this host and none contains" in result_outside.stdout
+    # Outside every scope on a host with scopes: netrc or nothing, never an index's token.
+    assert (
+        "First request: outside every index scope on this host: user 'netrc-user' with a "
+        "password from netrc" in result_outside.stdout
+    )
 
     with_creds = projects.project_index_url(P1, t1) + "/pypipackage1/"
     result_url = cli(pip, "explain", with_creds, *indexes)
@@ -368,6 +372,7 @@ def test_pip_verbose_logs_each_scope_decision_once(
     # files are decided by provenance: one line per page that listed them.
     assert lines == [
         f"pip-scoped-auth: listed on {projects.project_index_url(project)}/{package}/: "
-        f"user {token.username!r} with a password, as that page was read"
+        f"user {token.username!r} with a password, as that page was read "
+        "(its own index scope lists it)"
         for project, package, token in ((P1, "pypipackage1", t1), (P2, "pypipackage2", t2))
     ], verbose.redacted()

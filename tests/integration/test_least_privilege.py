@@ -114,7 +114,7 @@ class Tenants:
             return 200
         if who in accepted:
             return 200
-        return 401 if who == NOBODY else self.wrong_status
+        return 401 if who in (NOBODY, UNKNOWN) else self.wrong_status
 
     def requests_to(self, prefix: str) -> list[tuple[str, str, int]]:
         return [entry for entry in self.seen if entry[0].startswith(f"/{prefix}/")]
