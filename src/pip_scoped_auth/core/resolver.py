@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from pip_scoped_auth.core.provenance import PageAuth, Provenance, url_key
@@ -213,13 +214,19 @@ class AuthState:
         return tuple(dict.fromkeys((*spellings, netloc)))
 
     def _keyring(
-        self, lookup: Lookup, base_url: str, url: str, username: str | None
+        self,
+        lookup: Lookup,
+        base_url: str,
+        url: str,
+        username: str | None,
+        index_user: str | None = None,
     ) -> tuple[Login | None, str | None]:
         """Ask keyring by ``base_url``, then by host; each question once per run.
 
         Returns the login found (or None) and a note when an answer was set
         aside: a backend that holds one token per host may answer for another
-        user than the one the index URL names.
+        user than the one the index URL names (``index_user``). A username
+        named only by the request URL is a hint to keyring, as in pip.
         """
         note = None
         for service in self.keyring_services(base_url, netloc_of(url), lookup.keyring_slash_first):
@@ -233,10 +240,10 @@ class AuthState:
                 self._keyring_answers[key] = answer
             if answer is None or not answer.complete:
                 continue
-            if username is not None and answer.username != username:
+            if index_user is not None and answer.username != index_user:
                 note = (
                     f"keyring answered for user {answer.username!r} under {service}, "
-                    f"not {username!r}: not used"
+                    f"not {index_user!r}: not used"
                 )
                 continue
             return answer, None
@@ -270,10 +277,15 @@ class AuthState:
         entry = table.lookup_location(location)
         rejected = self._rejected_for(url)
 
-        def usable(login: Login) -> bool:
-            return (username is None or login.username == username) and (
-                login.fingerprint() not in rejected
-            )
+        def usable(login: Login, *, same_user: bool = True) -> bool:
+            """Not rejected for this URL; for logins we hold, also the user the URL names.
+
+            Keyring and netrc answers skip the user check, as in pip: a username
+            named by the request URL alone is only a hint to them.
+            """
+            if login.fingerprint() in rejected:
+                return False
+            return not same_user or username is None or login.username == username
 
         page = self._page_decision(table, entry, location, url, usable)
         if page is not None:
@@ -301,7 +313,7 @@ class AuthState:
         entry: IndexEntry | None,
         location: Scope,
         url: str,
-        usable: Callable[[Login], bool],
+        usable: _Usable,
     ) -> Decision | None:
         pages = self.provenance.lookup(url) if self.provenance is not None else ()
         if not pages:
@@ -335,7 +347,7 @@ class AuthState:
         url: str,
         username: str | None,
         lookup: Lookup,
-        usable: Callable[[Login], bool],
+        usable: _Usable,
         allow_netrc: bool,
         allow_keyring: bool,
         keyring_for_named_user: bool,
@@ -349,16 +361,16 @@ class AuthState:
         named_user = entry.username is not None and username == entry.username
         note = None
         if named_user and (allow_keyring or keyring_for_named_user):
-            found, note = self._keyring(lookup, entry.url, url, username)
-            if found is not None and usable(found):
+            found, note = self._keyring(lookup, entry.url, url, username, entry.username)
+            if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, entry)
         if allow_netrc:
             netrc = _netrc(lookup, url)
-            if netrc is not None and usable(netrc):
+            if netrc is not None and usable(netrc, same_user=False):
                 return Decision(netrc, Source.NETRC, entry, detail=note)
         if allow_keyring and not named_user:
-            found, note = self._keyring(lookup, entry.url, url, username)
-            if found is not None and usable(found):
+            found, note = self._keyring(lookup, entry.url, url, username, entry.username)
+            if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, entry)
         if username is not None:
             return Decision(Login(username, None), Source.USERNAME_ONLY, entry, detail=note)
@@ -370,7 +382,7 @@ class AuthState:
         location: Scope,
         username: str | None,
         lookup: Lookup,
-        usable: Callable[[Login], bool],
+        usable: _Usable,
         allow_netrc: bool,
         allow_keyring: bool,
     ) -> Decision:
@@ -379,17 +391,21 @@ class AuthState:
             return Decision(learned, Source.LEARNED, None)
         if allow_netrc:
             netrc = _netrc(lookup, url)
-            if netrc is not None and usable(netrc):
+            if netrc is not None and usable(netrc, same_user=False):
                 return Decision(netrc, Source.NETRC, None)
         if allow_keyring:
             directory = directory_of(url) or location
             base = without_userinfo(f"{directory.origin}/{'/'.join(directory.segments)}")
             found, _note = self._keyring(lookup, base, url, username)
-            if found is not None and usable(found):
+            if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, None)
         if username is not None:
             return Decision(Login(username, None), Source.USERNAME_ONLY, None)
         return Decision(NOBODY, Source.NONE, None)
+
+
+class _Usable(Protocol):
+    def __call__(self, login: Login, *, same_user: bool = True) -> bool: ...
 
 
 def _netrc(lookup: Lookup, url: str) -> Login | None:
