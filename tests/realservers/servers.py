@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from tests.gitlab.wheels import build_wheel
 
@@ -126,6 +127,11 @@ class AccessEntry:
     status: int
     method: str
     path: str
+
+    @property
+    def decoded(self) -> str:
+        """The path percent-decoded (pip sends devpi's ``/+f/`` as ``/%2Bf/``)."""
+        return unquote(self.path)
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status} token={self.token} user={self.user}"

@@ -1,0 +1,218 @@
+"""Real index servers behind a real proxy: pypiserver and devpi-server behind nginx.
+
+nginx (Debian's package) accepts one credential per ``location``, each with
+its own ``auth_basic_user_file``; its access log says, for every request pip
+made, which tenant's token the ``Authorization`` header held (labels from an
+nginx ``map``, never the secret). See ``tests/realservers`` and
+``docs/real-servers.md``.
+
+* pypiserver: two instances under ``/tenant-a/`` and ``/tenant-b/`` of one
+  host:port; file links are root-relative ``/tenant-x/packages/<file>``,
+  outside the index path ``/tenant-x/simple/``.
+* devpi-server: ``alice/dev`` and ``bob/dev`` with ``bases=alice/dev``, so
+  bob's page lists pkg-a's file under ``/alice/dev/+f/…``, a path that only
+  alice's token opens (issue 11, case 2).
+
+The shim runs on the pips of the selection (``matrix``); stock pip 22.3.1 and
+26.3 run the same scenarios to show what the shim changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import pytest
+
+from tests.integration import leaks
+from tests.integration.conftest import MakePip
+from tests.integration.pipenvs import NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
+from tests.realservers import (
+    AccessEntry,
+    DevpiStack,
+    PypiserverStack,
+    ServerUnavailable,
+    Tenant,
+    devpi_stack,
+    pypiserver_stack,
+)
+from tests.realservers.servers import Nginx, describe
+
+#: Stock pips every scenario also runs on.
+STOCK_PIPS = (OLDEST_PIP, NEWEST_PIP)
+
+
+class Stack(Protocol):
+    nginx: Nginx
+    tenants: dict[str, Tenant]
+    packages: dict[str, str]
+
+    def index_url(self, label: str, auth: bool = True) -> str: ...
+
+    def owner(self, path: str) -> str: ...
+
+
+@pytest.fixture(scope="module")
+def pypiservers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiserverStack]:
+    """Two pypiservers behind one nginx, shared by this module's tests in a worker."""
+    try:
+        with pypiserver_stack(tmp_path_factory.mktemp("pypiservers")) as stack:
+            yield stack
+    except ServerUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def devpi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevpiStack]:
+    """devpi-server with alice/dev and bob/dev (bases=alice/dev) behind nginx."""
+    try:
+        with devpi_stack(tmp_path_factory.mktemp("devpi")) as stack:
+            yield stack
+    except ServerUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+def _args(stack: Stack, first: str) -> list[str]:
+    """Both packages, ``first`` tenant as ``--index-url`` and the other as extra."""
+    second = next(label for label in stack.tenants if label != first)
+    return [
+        *sorted(stack.packages.values()),
+        "--index-url",
+        stack.index_url(first),
+        "--extra-index-url",
+        stack.index_url(second),
+        "--no-input",
+    ]
+
+
+def _install(stack: Stack, pip: PipEnv, first: str) -> tuple[PipResult, list[AccessEntry]]:
+    """One ``pip install`` of both packages; the access-log lines it caused."""
+    pip.secrets.extend(t.token for t in stack.tenants.values())
+    mark = stack.nginx.mark()
+    result = pip.install(*_args(stack, first))
+    entries = stack.nginx.entries(mark)
+    # The leak check scans nginx's logs too: they must hold no token in any form.
+    leaks.record_output("nginx access and error log", stack.nginx.logs_text())
+    return result, entries
+
+
+def _is_file(entry: AccessEntry) -> bool:
+    return "/packages/" in entry.decoded or "/+f/" in entry.decoded
+
+
+def _misdirected(stack: Stack, entries: list[AccessEntry]) -> list[AccessEntry]:
+    """Requests whose token is not the one their path prefix accepts."""
+    return [e for e in entries if e.token != stack.owner(e.decoded)]
+
+
+def _assert_scoped_install(stack: Stack, result: PipResult, entries: list[AccessEntry]) -> None:
+    """What the shim must do: install, and every request carries its own prefix's token."""
+    log = describe(entries)
+    assert result.returncode == 0, f"{result.redacted()}\n{log}"
+    for package in stack.packages.values():
+        assert f"{package.replace('-', '_')}-" in " ".join(
+            e.decoded for e in entries if _is_file(e) and e.status == 200
+        ), f"{package}'s file was never downloaded\n{log}"
+    assert not _misdirected(stack, entries), f"a request carried another prefix's token\n{log}"
+    assert not [e for e in entries if e.status in (401, 403)], log
+
+
+# -- pypiserver: two tenants on one host:port --------------------------------
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("first", ["tenant-a", "tenant-b"])
+def test_pypiserver_two_tenants_with_the_shim(
+    pypiservers: PypiserverStack, make_pip: MakePip, pip_version: str, first: str
+) -> None:
+    result, entries = _install(pypiservers, make_pip(pip_version), first)
+    _assert_scoped_install(pypiservers, result, entries)
+
+
+# -- devpi: bob/dev inherits alice/dev -----------------------------------------
+
+#: Issue 11, case 2: the shim keeps the credential of the first page that
+#: listed pkg-a's file. With bob first that is bob's page (token B) for a path
+#: only alice's token opens: 401, retried with B again, install fails.
+_ISSUE_11 = pytest.mark.xfail(
+    strict=True,
+    reason="issue 11: a file listed by bob's page (first) and alice's gets bob's token under "
+    "/alice/dev/+f/ (401, retried with the same token); the lead fixes it in parallel",
+)
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("first", [pytest.param("bob", marks=_ISSUE_11), "alice"])
+def test_devpi_inherited_index_with_the_shim(
+    devpi: DevpiStack, make_pip: MakePip, pip_version: str, first: str
+) -> None:
+    result, entries = _install(devpi, make_pip(pip_version), first)
+    _assert_scoped_install(devpi, result, entries)
+
+
+def test_devpi_bob_page_lists_alices_file(devpi: DevpiStack, make_pip: MakePip) -> None:
+    """The layout is issue 11's: bob's page links pkg-a's file into ``/alice/dev/+f/``.
+
+    Only bob's index is given, so pip has no credential that opens alice's
+    path: the page request carries bob's token (200) and the file request is
+    refused (401) whatever pip is.
+    """
+    pip = make_pip(NEWEST_PIP, shim=False)
+    pip.secrets.extend(t.token for t in devpi.tenants.values())
+    mark = devpi.nginx.mark()
+    args = ["--no-deps", "pkg-a", "--index-url", devpi.index_url("bob"), "--no-input"]
+    result = pip.install(*args)
+    entries = devpi.nginx.entries(mark)
+    leaks.record_output("nginx access and error log", devpi.nginx.logs_text())
+    log = describe(entries)
+    assert result.returncode != 0, log
+    page = [e for e in entries if e.path == "/bob/dev/+simple/pkg-a/"]
+    files = [e for e in entries if _is_file(e)]
+    assert page and page[0].status == 200 and page[0].token == "bob", log
+    assert files and all(e.decoded.startswith("/alice/dev/+f/") for e in files), log
+    assert all(e.status == 401 and e.token == "bob" for e in files), log
+
+
+# -- stock pip: the same scenarios without the shim ----------------------------
+
+#: Stock pips that get every scenario here right: 23.1+ guesses the index by
+#: the longest common path, and each file here shares its tenant's prefix.
+STOCK_SCOPED = (NEWEST_PIP,)
+
+
+def _assert_stock(
+    stack: Stack, stock_pip: str, result: PipResult, entries: list[AccessEntry]
+) -> None:
+    """26.3 behaves like the shim; 22.3.1 sends a file the other tenant's token and fails.
+
+    pip 22.x matches a file to an index only when the file is under the index
+    URL (``/tenant-a/packages/`` is not under ``/tenant-a/simple/``), then falls
+    back to the per-host cache: the credential of the last page it read.
+    """
+    if stock_pip in STOCK_SCOPED:
+        _assert_scoped_install(stack, result, entries)
+        return
+    log = describe(entries)
+    assert result.returncode != 0, log
+    wrong = [e for e in _misdirected(stack, entries) if _is_file(e)]
+    assert wrong, f"expected a file request with the other tenant's token\n{log}"
+    assert all(e.status == 401 and e.token in stack.tenants for e in wrong), log
+
+
+@pytest.mark.parametrize("stock_pip", STOCK_PIPS)
+@pytest.mark.parametrize("first", ["tenant-a", "tenant-b"])
+def test_pypiserver_two_tenants_on_stock_pip(
+    pypiservers: PypiserverStack, make_pip: MakePip, stock_pip: str, first: str
+) -> None:
+    result, entries = _install(pypiservers, make_pip(stock_pip, shim=False), first)
+    _assert_stock(pypiservers, stock_pip, result, entries)
+
+
+@pytest.mark.parametrize("stock_pip", STOCK_PIPS)
+@pytest.mark.parametrize("first", ["bob", "alice"])
+def test_devpi_inherited_index_on_stock_pip(
+    devpi: DevpiStack, make_pip: MakePip, stock_pip: str, first: str
+) -> None:
+    """Issue 11 says stock 26.3 succeeds here with bob first; the log shows why."""
+    result, entries = _install(devpi, make_pip(stock_pip, shim=False), first)
+    _assert_stock(devpi, stock_pip, result, entries)
