@@ -134,7 +134,8 @@ def test_pypiserver_two_tenants_with_the_shim(
 
 #: Issue 11, case 2: the shim keeps the credential of the first page that
 #: listed pkg-a's file. With bob first that is bob's page (token B) for a path
-#: only alice's token opens: 401, retried with B again, install fails.
+#: only alice's token opens: 401 and the install fails (seen on all ten pips;
+#: with ``--no-input`` nginx logs one file request, no retry).
 #: Set to False when issue 11 lands: the mark goes, and the doc test then
 #: demands "works" in docs/real-servers.md's shim row.
 ISSUE_11_OPEN = True
@@ -142,7 +143,7 @@ _ISSUE_11 = pytest.mark.xfail(
     ISSUE_11_OPEN,
     strict=True,
     reason="issue 11: a file listed by bob's page (first) and alice's gets bob's token under "
-    "/alice/dev/+f/ (401, retried with the same token); the lead fixes it in parallel",
+    "/alice/dev/+f/ (401) and the install fails; the lead fixes it in parallel",
 )
 
 
