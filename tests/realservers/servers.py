@@ -311,12 +311,15 @@ class Nginx:
             check = subprocess.run([*cmd, "-t"], capture_output=True, text=True, timeout=30)
             if check.returncode != 0:
                 raise RuntimeError(f"nginx -t rejected the config:\n{check.stderr[-3000:]}")
+            started = ExitStack()
             try:
-                with _process(cmd, self.root / "nginx.out", "nginx", self.port):
-                    yield self
-                    return
-            except RuntimeError as exc:  # a port clash: try another port
+                started.enter_context(_process(cmd, self.root / "nginx.out", "nginx", self.port))
+            except RuntimeError as exc:  # most likely a port clash: try another port
                 last = exc
+                continue
+            with started:
+                yield self
+            return
         raise RuntimeError(f"nginx did not start: {last}")
 
     def mark(self) -> int:
