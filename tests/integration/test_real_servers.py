@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 import pytest
@@ -47,6 +48,7 @@ class Stack(Protocol):
     nginx: Nginx
     tenants: dict[str, Tenant]
     packages: dict[str, str]
+    public: Nginx | None
 
     def index_url(self, label: str, auth: bool = True) -> str: ...
 
@@ -86,15 +88,34 @@ def _args(stack: Stack, first: str) -> list[str]:
     ]
 
 
-def _install(stack: Stack, pip: PipEnv, first: str) -> tuple[PipResult, list[AccessEntry]]:
+@dataclass
+class Run:
+    """One pip run and what nginx logged for it."""
+
+    result: PipResult
+    #: The tenants' nginx: every request of the run, with the token it carried.
+    entries: list[AccessEntry]
+    #: The public index another origin redirects to (pypiserver's fallback).
+    public: list[AccessEntry]
+
+    def describe(self) -> str:
+        text = describe(self.entries)
+        if self.public:
+            text += "\npublic index (another origin), " + describe(self.public)
+        return text
+
+
+def _install(stack: Stack, pip: PipEnv, first: str) -> Run:
     """One ``pip install`` of both packages; the access-log lines it caused."""
     pip.secrets.extend(t.token for t in stack.tenants.values())
-    mark = stack.nginx.mark()
+    servers = [stack.nginx, *([stack.public] if stack.public else [])]
+    marks = [server.mark() for server in servers]
     result = pip.install(*_args(stack, first))
-    entries = stack.nginx.entries(mark)
-    # The leak check scans nginx's logs too: they must hold no token in any form.
-    leaks.record_output("nginx access and error log", stack.nginx.logs_text())
-    return result, entries
+    logs = [server.entries(mark) for server, mark in zip(servers, marks)]
+    for server in servers:
+        # The leak check scans nginx's logs too: they must hold no token in any form.
+        leaks.record_output("nginx access and error log", server.logs_text())
+    return Run(result, logs[0], logs[1] if len(logs) > 1 else [])
 
 
 def _is_file(entry: AccessEntry) -> bool:
@@ -106,9 +127,16 @@ def _misdirected(stack: Stack, entries: list[AccessEntry]) -> list[AccessEntry]:
     return [e for e in entries if e.token != stack.owner(e.decoded)]
 
 
-def _assert_scoped_install(stack: Stack, result: PipResult, entries: list[AccessEntry]) -> None:
+def _assert_no_token_leaves_the_origin(stack: Stack, run: Run) -> None:
+    """Redirects to another origin (pypiserver's fallback) carry no token at all."""
+    if stack.public is not None:
+        assert run.public, f"pypiserver's fallback was never followed\n{run.describe()}"
+        assert all(e.token == "none" for e in run.public), run.describe()
+
+
+def _assert_scoped_install(stack: Stack, run: Run) -> None:
     """What the shim must do: install, and every request carries its own prefix's token."""
-    log = describe(entries)
+    result, entries, log = run.result, run.entries, run.describe()
     assert result.returncode == 0, f"{result.redacted()}\n{log}"
     for package in stack.packages.values():
         assert f"{package.replace('-', '_')}-" in " ".join(
@@ -116,6 +144,7 @@ def _assert_scoped_install(stack: Stack, result: PipResult, entries: list[Access
         ), f"{package}'s file was never downloaded\n{log}"
     assert not _misdirected(stack, entries), f"a request carried another prefix's token\n{log}"
     assert not [e for e in entries if e.status in (401, 403)], log
+    _assert_no_token_leaves_the_origin(stack, run)
 
 
 # -- pypiserver: two tenants on one host:port --------------------------------
@@ -126,8 +155,7 @@ def _assert_scoped_install(stack: Stack, result: PipResult, entries: list[Access
 def test_pypiserver_two_tenants_with_the_shim(
     pypiservers: PypiserverStack, make_pip: MakePip, pip_version: str, first: str
 ) -> None:
-    result, entries = _install(pypiservers, make_pip(pip_version), first)
-    _assert_scoped_install(pypiservers, result, entries)
+    _assert_scoped_install(pypiservers, _install(pypiservers, make_pip(pip_version), first))
 
 
 # -- devpi: bob/dev inherits alice/dev -----------------------------------------
@@ -152,8 +180,7 @@ _ISSUE_11 = pytest.mark.xfail(
 def test_devpi_inherited_index_with_the_shim(
     devpi: DevpiStack, make_pip: MakePip, pip_version: str, first: str
 ) -> None:
-    result, entries = _install(devpi, make_pip(pip_version), first)
-    _assert_scoped_install(devpi, result, entries)
+    _assert_scoped_install(devpi, _install(devpi, make_pip(pip_version), first))
 
 
 def test_devpi_bob_page_lists_alices_file(devpi: DevpiStack, make_pip: MakePip) -> None:
@@ -186,9 +213,7 @@ def test_devpi_bob_page_lists_alices_file(devpi: DevpiStack, make_pip: MakePip) 
 STOCK_SCOPED = (NEWEST_PIP,)
 
 
-def _assert_stock(
-    stack: Stack, stock_pip: str, result: PipResult, entries: list[AccessEntry]
-) -> None:
+def _assert_stock(stack: Stack, stock_pip: str, run: Run) -> None:
     """26.3 behaves like the shim; 22.3.1 sends a file the other tenant's token and fails.
 
     pip 22.x matches a file to an index only when the file is under the index
@@ -196,13 +221,14 @@ def _assert_stock(
     back to the per-host cache: the credential of the last page it read.
     """
     if stock_pip in STOCK_SCOPED:
-        _assert_scoped_install(stack, result, entries)
+        _assert_scoped_install(stack, run)
         return
-    log = describe(entries)
-    assert result.returncode != 0, log
-    wrong = [e for e in _misdirected(stack, entries) if _is_file(e)]
+    log = run.describe()
+    assert run.result.returncode != 0, log
+    wrong = [e for e in _misdirected(stack, run.entries) if _is_file(e)]
     assert wrong, f"expected a file request with the other tenant's token\n{log}"
     assert all(e.status == 401 and e.token in stack.tenants for e in wrong), log
+    _assert_no_token_leaves_the_origin(stack, run)
 
 
 @pytest.mark.parametrize("stock_pip", STOCK_PIPS)
@@ -210,8 +236,7 @@ def _assert_stock(
 def test_pypiserver_two_tenants_on_stock_pip(
     pypiservers: PypiserverStack, make_pip: MakePip, stock_pip: str, first: str
 ) -> None:
-    result, entries = _install(pypiservers, make_pip(stock_pip, shim=False), first)
-    _assert_stock(pypiservers, stock_pip, result, entries)
+    _assert_stock(pypiservers, stock_pip, _install(pypiservers, make_pip(stock_pip, False), first))
 
 
 @pytest.mark.parametrize("stock_pip", STOCK_PIPS)
@@ -220,8 +245,7 @@ def test_devpi_inherited_index_on_stock_pip(
     devpi: DevpiStack, make_pip: MakePip, stock_pip: str, first: str
 ) -> None:
     """Issue 11 says stock 26.3 succeeds here with bob first; the log shows why."""
-    result, entries = _install(devpi, make_pip(stock_pip, shim=False), first)
-    _assert_stock(devpi, stock_pip, result, entries)
+    _assert_stock(devpi, stock_pip, _install(devpi, make_pip(stock_pip, shim=False), first))
 
 
 # -- the doc says what these tests show ----------------------------------------

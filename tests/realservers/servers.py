@@ -363,6 +363,9 @@ class PypiserverStack:
     tenants: dict[str, Tenant]
     #: Package each tenant serves (the only one in its directory).
     packages: dict[str, str]
+    #: The "public index" pypiserver redirects unknown projects to: another
+    #: origin (its own nginx, no auth, 404 for everything) that must get no token.
+    public: Nginx | None = None
 
     def index_url(self, label: str, auth: bool = True) -> str:
         tenant = self.tenants[label]
@@ -384,8 +387,9 @@ def pypiserver_stack(root: Path) -> Iterator[PypiserverStack]:
     pypiserver runs with ``--server-base-url /tenant-x`` (its option for being
     served under a prefix), so its file links are root-relative
     ``/tenant-x/packages/<file>``: outside the index path ``/tenant-x/simple/``.
-    ``--disable-fallback``: an unknown project is a 404, not a redirect to the
-    public index (unreachable here).
+    An unknown project is redirected (pypiserver's default fallback) to
+    ``--fallback-url``: here a second nginx on another port standing in for
+    the public index, whose log shows whether any token followed.
     """
     tools = require_tools()
     tenants = {
@@ -394,6 +398,9 @@ def pypiserver_stack(root: Path) -> Iterator[PypiserverStack]:
     packages = {"tenant-a": "pkg-a", "tenant-b": "pkg-b"}
     versions = {"tenant-a": "1.0", "tenant-b": "2.0"}
     with ExitStack() as stack:
+        public_root = root / "public"
+        public_root.mkdir()
+        public = stack.enter_context(Nginx(tools, public_root, []).running())
         locations = []
         for label, tenant in tenants.items():
             pkgdir = root / label / "packages"
@@ -410,7 +417,8 @@ def pypiserver_stack(root: Path) -> Iterator[PypiserverStack]:
                 ".",
                 "-P",
                 ".",
-                "--disable-fallback",
+                "--fallback-url",
+                f"{public.origin}/simple/",
                 "--server-base-url",
                 f"/{label}",
                 str(pkgdir),
@@ -420,7 +428,7 @@ def pypiserver_stack(root: Path) -> Iterator[PypiserverStack]:
         nginx_root = root / "nginx"
         nginx_root.mkdir()
         nginx = stack.enter_context(Nginx(tools, nginx_root, locations).running())
-        yield PypiserverStack(nginx, tenants, packages)
+        yield PypiserverStack(nginx, tenants, packages, public)
 
 
 def _devpi_request(
@@ -484,6 +492,8 @@ class DevpiStack:
     #: Package held by each index (bob's page lists alice's too, by inheritance).
     packages: dict[str, str]
     port: int
+    #: devpi answers an unknown project with 404 itself: no other origin.
+    public: Nginx | None = None
 
     def index_url(self, label: str, auth: bool = True) -> str:
         tenant = self.tenants[label]

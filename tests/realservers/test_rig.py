@@ -7,6 +7,7 @@ pip tests pass (or fail) for the wrong reason.
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -93,3 +94,21 @@ def test_servers_stop_with_the_stack(tmp_path: Path) -> None:
         pytest.skip(str(exc))
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{origin}/tenant-a/simple/", timeout=5)
+
+
+def test_pypiserver_redirects_unknown_projects_to_another_origin(stack: PypiserverStack) -> None:
+    """pypiserver's fallback: an unknown project is a redirect to the public index's origin."""
+    assert stack.public is not None
+    a = stack.tenants["tenant-a"]
+    conn = http.client.HTTPConnection("127.0.0.1", stack.nginx.port, timeout=30)
+    try:
+        conn.request(
+            "GET", "/tenant-a/simple/no-such-project/", headers={"Authorization": a.basic_header}
+        )
+        response = conn.getresponse()
+        response.read()
+    finally:
+        conn.close()
+    assert response.status in (302, 303)
+    assert response.getheader("Location") == f"{stack.public.origin}/simple/no-such-project/"
+    assert stack.public.origin != stack.nginx.origin
