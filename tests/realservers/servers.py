@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -162,6 +163,21 @@ def _tail(path: Path, limit: int = 3000) -> str:
         return "(no log)"
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test process dies (Linux ``prctl``).
+
+    The ``with`` blocks stop every server on the way out, even on failure; this
+    covers a pytest worker that is killed outright, which runs no ``finally``.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 @contextmanager
 def _process(cmd: Sequence[str], log: Path, what: str, port: int) -> Iterator[int]:
     """Run ``cmd`` in its own session until the ``with`` ends; yields its pid.
@@ -176,6 +192,7 @@ def _process(cmd: Sequence[str], log: Path, what: str, port: int) -> Iterator[in
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     try:
         _wait_for_port(port, proc, what, log)
