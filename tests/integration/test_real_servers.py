@@ -170,6 +170,7 @@ ISSUE_11_OPEN = True
 _ISSUE_11 = pytest.mark.xfail(
     ISSUE_11_OPEN,
     strict=True,
+    raises=AssertionError,
     reason="issue 11: a file listed by bob's page (first) and alice's gets bob's token under "
     "/alice/dev/+f/ (401) and the install fails; the lead fixes it in parallel",
 )
