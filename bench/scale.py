@@ -25,12 +25,12 @@ import timeit
 import tracemalloc
 from collections.abc import Callable, Sequence
 from functools import partial
-from types import ModuleType
-from typing import Any
 
 from bench.measure import markdown_table, verdict
-from pip_scoped_auth.resolver import AuthState, Lookup
-from pip_scoped_auth.scopes import ScopeTable
+from pip_scoped_auth.core.provenance import Provenance
+from pip_scoped_auth.core.resolver import AuthState, Lookup
+from pip_scoped_auth.core.scopes import ScopeTable
+from pip_scoped_auth.core.secrets import Login
 
 HOST = "https://gl.example"
 DEPTHS = (9, 16, 32, 64)
@@ -117,32 +117,8 @@ def lookup_table(sizes: Sequence[int], number: int, repeat: int) -> tuple[str, b
 
 
 # -- provenance map ----------------------------------------------------------------
-#
-# The provenance map (which page listed which file URL) is being written on
-# another branch. Its API is guessed here in one place; adapt
-# ``provenance_recorder`` when it lands.
-
-
-def provenance_recorder(module: ModuleType) -> tuple[Any, Callable[[str, str], object]] | None:
-    """``(map, record(file_url, page_url))`` for the provenance module, or None if unknown.
-
-    The page is recorded as fetched (with a credential) first, as the adapter
-    does when the page's response arrives; each link is then listed on it.
-    """
-    cls = getattr(module, "Provenance", None)
-    if cls is None:
-        return None
-    pmap = cls()
-    page = f"{HOST}/api/v4/projects/323/packages/pypi/simple/pkg/"
-    pmap.page_fetched(page, ("gitlab+deploy-token-1", "secret"))
-    return pmap, pmap.link_listed
-
-
 def provenance_memory(links: int) -> str:
-    try:
-        from pip_scoped_auth import provenance
-    except ImportError:
-        return "Provenance map: skipped (pip_scoped_auth.provenance is not on this branch)."
+    """Bytes per listed link in the provenance map: one page listing ``links`` files."""
     page = f"{HOST}/api/v4/projects/323/packages/pypi/simple/pkg/"
     shas = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(links)]
     # The link strings exist in pip whether or not the map does: built first,
@@ -155,13 +131,10 @@ def provenance_memory(links: int) -> str:
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        found = provenance_recorder(provenance)
-        if found is None:
-            names = ", ".join(n for n in dir(provenance) if not n.startswith("_"))
-            return f"Provenance map: skipped (API not recognised; module has: {names})."
-        pmap, record = found
+        pmap = Provenance()
+        pmap.page_fetched(page, Login.of("gitlab+deploy-token-1", "secret"))
         for url in urls:
-            record(url, page)
+            pmap.link_listed(url, page)
         current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -27,19 +27,14 @@ def activate() -> None:
 
 def deactivate() -> None:
     """Undo :func:`activate`: pip's own methods are restored, the hook disarmed."""
-    import sys
-
-    from pip_scoped_auth import _bootstrap
+    from pip_scoped_auth import _bootstrap, pip_layer
 
     _bootstrap.disarm()
-    adapter = sys.modules.get("pip_scoped_auth.pip_adapter")
-    if adapter is not None:
-        adapter.unpatch_all()
+    pip_layer.unpatch_all()
 
 
 def is_active() -> bool:
     """True where at least one pip auth module in this process is patched."""
-    import sys
+    from pip_scoped_auth import pip_layer
 
-    adapter = sys.modules.get("pip_scoped_auth.pip_adapter")
-    return bool(adapter is not None and adapter.patched_modules())
+    return bool(pip_layer.patched_modules())

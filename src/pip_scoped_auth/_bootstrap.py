@@ -6,7 +6,7 @@ class and puts it at the front of :data:`sys.meta_path`. That finder answers
 ``None`` for every module except pip's auth module and link model
 (:data:`TARGETS`); for those, and only then, it imports this module and hands
 over to :class:`ScopedAuthFinder`, which lets pip's module load and then gives
-it to :mod:`pip_scoped_auth.pip_adapter`, the first heavy import.
+it to :mod:`pip_scoped_auth.pip_layer`, the first heavy import.
 """
 
 import os
@@ -132,12 +132,12 @@ class ScopedAuthFinder:
 def on_import(module: "ModuleType") -> None:
     """Patch a just-imported pip auth module; never let an error escape."""
     try:
-        from pip_scoped_auth import pip_adapter
+        from pip_scoped_auth import pip_layer
 
-        pip_adapter.patch_module(module)
+        pip_layer.patch_module(module)
     except Exception as exc:
-        # The adapter reports its own failures; this only catches an adapter
-        # that cannot even be imported (wrapt missing, a broken install).
+        # The pip layer reports its own failures; this only catches one that
+        # cannot even be imported (wrapt missing, a broken install).
         warn_once(f"cannot load ({type(exc).__name__}: {exc}); pip runs unpatched")
 
 

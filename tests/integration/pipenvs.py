@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pip_scoped_auth.versions import version_tuple
+from pip_scoped_auth.core.versions import version_tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from pip_scoped_auth.versions import version_tuple
+from pip_scoped_auth.core.versions import version_tuple
 from tests.gitlab import FakeGitLab, LogEntry, PackageFile, Token
 from tests.integration.conftest import MakePip
 from tests.integration.pipenvs import EDGE_PIPS, PipResult

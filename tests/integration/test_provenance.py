@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from pip_scoped_auth.versions import version_tuple
+from pip_scoped_auth.core.versions import version_tuple
 from tests.gitlab import FakeGitLab, ObjectStorage, Token, UpstreamIndex
 from tests.integration.conftest import MakePip
 from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipResult

@@ -6,10 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pip_scoped_auth.cli import build_parser, redact_url, strip_auth
-from pip_scoped_auth.pip_config import IndexOptions, keyring_allowed
-from pip_scoped_auth.resolver import Decision, Source
-from pip_scoped_auth.scopes import ScopeTable
+from pip_scoped_auth.cli import build_parser
+from pip_scoped_auth.cli.keyring_cmds import service_name
+from pip_scoped_auth.core.resolver import AuthState, Decision, Source
+from pip_scoped_auth.core.scopes import ScopeTable
+from pip_scoped_auth.core.secrets import Login
+from pip_scoped_auth.core.urls import redact_url
+from pip_scoped_auth.pip_layer.compat import keyring_allowed
+from pip_scoped_auth.pip_layer.config import IndexOptions
 
 
 @pytest.mark.parametrize(
@@ -40,31 +44,61 @@ def test_redact_url_never_shows_the_password(secret: str) -> None:
     assert encoded not in shown and shown.startswith("https://user:****@")
 
 
-def test_strip_auth_is_the_resolvers_keyring_key() -> None:
-    assert strip_auth("https://u@h.example/a/simple") == "https://h.example/a/simple"
+def test_login_service_is_the_resolvers_keyring_key() -> None:
+    url = "https://u@h.example/a/simple"
+    entry = ScopeTable().add(url)
+    assert entry is not None
+    assert service_name(url) == AuthState().keyring_key(entry) == "https://h.example/a/simple"
 
 
 def test_decision_describe_hides_a_lone_username() -> None:
     entry = ScopeTable().add("https://tok@h.example/simple")
     assert entry is not None
-    text = Decision("tok", None, Source.USERNAME_ONLY, entry).describe()
+    text = Decision(Login("tok", None), Source.USERNAME_ONLY, entry).describe()
     assert "tok" not in text
 
 
+class _Pip22Auth:
+    """pip < 23.1: keyring only when prompting, no ``use_keyring``."""
+
+    def __init__(self, prompting: bool) -> None:
+        self.prompting = prompting
+
+
+class _Pip23Auth:
+    """pip 23.1+: ``use_keyring`` from prompting and ``--keyring-provider``."""
+
+    def __init__(self, prompting: bool, provider: str) -> None:
+        self.prompting = prompting
+        self._keyring_provider = provider
+
+    @property
+    def use_keyring(self) -> bool:
+        return self.prompting or self._keyring_provider not in ["auto", "disabled"]
+
+
 @pytest.mark.parametrize(
-    ("version", "no_input", "provider", "expected"),
+    ("auth", "expected"),
     [
-        ((22, 3), False, "auto", True),
-        ((22, 3), True, "auto", False),
-        ((23, 1), True, "auto", False),
-        ((23, 1), True, "import", True),
-        ((26, 3), False, "disabled", False),
+        (_Pip22Auth(prompting=True), True),
+        (_Pip22Auth(prompting=False), False),
+        (_Pip23Auth(prompting=False, provider="auto"), False),
+        (_Pip23Auth(prompting=False, provider="import"), True),
+        (_Pip23Auth(prompting=True, provider="disabled"), False),
+        (_Pip23Auth(prompting=True, provider="auto"), True),
     ],
 )
-def test_keyring_allowed_matches_pip(
-    version: tuple[int, ...], no_input: bool, provider: str, expected: bool
-) -> None:
-    assert keyring_allowed(version, no_input, provider) is expected
+def test_keyring_allowed_matches_pip(auth: object, expected: bool) -> None:
+    assert keyring_allowed(auth) is expected
+
+
+def test_keyring_allowed_reads_the_installed_pips_session() -> None:
+    """The policy comes from pip's own auth object, the one pip's session carries."""
+    auth_module = pytest.importorskip("pip._internal.network.auth")
+    auth = auth_module.MultiDomainBasicAuth(prompting=False)
+    assert keyring_allowed(auth) is False
+    auth.prompting = True
+    assert keyring_allowed(auth) is True
 
 
 def test_index_options_spell_pips_command_line() -> None:

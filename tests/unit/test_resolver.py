@@ -1,9 +1,11 @@
-"""The order of credential sources for a scoped URL, with fake netrc/keyring."""
+"""The order of credential sources for a URL, with fake netrc/keyring (no pip, no network)."""
 
 from __future__ import annotations
 
-from pip_scoped_auth.resolver import AuthState, Decision, Lookup, Source
-from pip_scoped_auth.scopes import Credentials
+from pip_scoped_auth.core.provenance import Provenance
+from pip_scoped_auth.core.resolver import AuthState, Decision, Lookup, Source
+from pip_scoped_auth.core.scopes import Credentials
+from pip_scoped_auth.core.secrets import NOBODY, Login
 
 P1 = "http://gl.test/api/v4/projects/1/packages/pypi"
 P2 = "http://gl.test/api/v4/projects/2/packages/pypi"
@@ -17,33 +19,56 @@ def resolve(state: AuthState, *args: object, **kwargs: object) -> object:
 
 class Sources:
     def __init__(
-        self, netrc: Credentials | None = None, keyring: dict[str, Credentials] | None = None
+        self,
+        netrc: Credentials | None = None,
+        keyring: dict[str, Credentials] | None = None,
+        slash_first: bool = True,
     ) -> None:
         self.netrc_answer = netrc
         self.keyring_answers = keyring or {}
         self.keyring_calls: list[tuple[str, str | None]] = []
+        self.slash_first = slash_first
 
     def lookup(self) -> Lookup:
         def keyring(url: str, username: str | None) -> Credentials | None:
             self.keyring_calls.append((url, username))
             return self.keyring_answers.get(url)
 
-        return Lookup(netrc=lambda url: self.netrc_answer, keyring=keyring)
-
-
-def test_outside_every_scope_defers_to_pip() -> None:
-    state = AuthState()
-    assert (
-        resolve(
-            state,
-            ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"],
-            "http://gl.test/other",
-            None,
-            None,
-            Sources().lookup(),
+        return Lookup(
+            netrc=lambda url: self.netrc_answer,
+            keyring=keyring,
+            keyring_slash_first=self.slash_first,
         )
-        is None
-    )
+
+
+def test_an_origin_without_scopes_is_left_to_pip() -> None:
+    state = AuthState()
+    urls = ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    assert resolve(state, urls, "http://other.test/x", None, None, Sources().lookup()) is None
+
+
+def test_outside_every_scope_on_a_scoped_host_gets_netrc_or_nothing() -> None:
+    """Never pip's common-path guess, never another index's token (issue 11)."""
+    state = AuthState()
+    urls = ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    outside = "http://gl.test/fl/"
+    assert resolve(state, urls, outside, None, None, Sources().lookup()) == (None, None)
+    netrc = Sources(netrc=("n", "netrc"))
+    assert resolve(state, urls, outside, None, None, netrc.lookup()) == ("n", "netrc")
+    decision = state.resolve(urls, outside, None, None, Sources().lookup())
+    assert decision is not None and decision.entry is None and decision.source == Source.NONE
+
+
+def test_learned_outside_a_scope_stays_in_its_own_directory() -> None:
+    """RFC 7617: a login learned for /fl/x.whl covers /fl/ and below, nothing else."""
+    state = AuthState()
+    urls = [f"{P1}/simple"]
+    state.learn(None, "http://gl.test/fl/x.whl", Login.of("f", "F"))
+    lookup = Sources().lookup()
+    assert resolve(state, urls, "http://gl.test/fl/y.whl", None, None, lookup) == ("f", "F")
+    assert resolve(state, urls, "http://gl.test/fl/sub/z", None, None, lookup) == ("f", "F")
+    assert resolve(state, urls, "http://gl.test/other/z", None, None, lookup) == (None, None)
+    assert resolve(state, urls, f"{P1}/files/x", None, None, lookup) == (None, None)
 
 
 def test_url_credentials_defer_to_pip() -> None:
@@ -57,11 +82,24 @@ def test_index_credentials_beat_learned_and_netrc() -> None:
     urls = ["http://u1:t1@gl.test/api/v4/projects/1/packages/pypi/simple"]
     entry = state.entry_for(urls, f"{P1}/files/x")
     assert entry is not None
-    state.store.put(entry.scope, "u1", "stale")
+    state.store.put(entry.scope, Login.of("u1", "stale"))
     answer = resolve(
         state, urls, f"{P1}/files/x", None, None, Sources(netrc=("n", "netrc")).lookup()
     )
     assert answer == ("u1", "t1")
+
+
+def test_a_rejected_login_is_never_sent_to_that_url_again() -> None:
+    state = AuthState()
+    urls = ["http://u1:t1@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    url = f"{P1}/files/x"
+    state.reject(url, Login.of("u1", "t1"))
+    netrc = Sources(netrc=("n", "netrc"))
+    assert resolve(state, urls, url, None, None, netrc.lookup()) == ("n", "netrc")
+    # Then rule 8: the index URL's username alone, as pip sends it.
+    assert resolve(state, urls, url, None, None, Sources().lookup()) == ("u1", None)
+    # Only that URL: its neighbour still gets the index's token.
+    assert resolve(state, urls, f"{P1}/files/y", None, None, netrc.lookup()) == ("u1", "t1")
 
 
 def test_learned_credentials_stay_in_their_scope() -> None:
@@ -69,7 +107,7 @@ def test_learned_credentials_stay_in_their_scope() -> None:
     urls = [f"{P1}/simple", f"{P2}/simple"]
     e1 = state.entry_for(urls, f"{P1}/simple/pkg/")
     assert e1 is not None
-    state.learn(e1, "__token__", "T1")
+    state.learn(e1, f"{P1}/simple/pkg/", Login.of("__token__", "T1"))
     sources = Sources()
     assert resolve(state, urls, f"{P1}/files/x", None, None, sources.lookup()) == (
         "__token__",
@@ -90,10 +128,10 @@ def test_netrc_fills_only_a_scope_without_its_own() -> None:
     ) == (None, None)
 
 
-def test_keyring_is_asked_by_index_url_once_per_run() -> None:
+def test_keyring_is_asked_in_pips_own_spelling_once_per_run() -> None:
     state = AuthState()
     urls = ["http://__token__@gl.test/api/v4/projects/1/packages/pypi/simple"]
-    sources = Sources(keyring={f"{P1}/simple": ("__token__", "K1")})
+    sources = Sources(keyring={f"{P1}/simple/": ("__token__", "K1")})
     assert resolve(state, urls, f"{P1}/files/x", None, None, sources.lookup()) == (
         "__token__",
         None,
@@ -104,7 +142,31 @@ def test_keyring_is_asked_by_index_url_once_per_run() -> None:
             state, urls, f"{P1}/files/x", None, None, sources.lookup(), allow_keyring=True
         )
         assert got == ("__token__", "K1")
-    assert sources.keyring_calls == [(f"{P1}/simple", "__token__")]
+    assert sources.keyring_calls == [(f"{P1}/simple/", "__token__")]
+    assert state.keyring_lookups == 1
+
+
+def test_older_pips_spelling_comes_first_for_older_pips() -> None:
+    state = AuthState()
+    urls = [f"{P1}/simple"]
+    sources = Sources(keyring={f"{P1}/simple": ("u", "K")}, slash_first=False)
+    got = resolve(state, urls, f"{P1}/x/", None, None, sources.lookup(), allow_keyring=True)
+    assert got == ("u", "K")
+    assert sources.keyring_calls == [(f"{P1}/simple", None)]
+
+
+def test_keyring_answer_for_another_user_is_not_used() -> None:
+    """A backend holding one token per host answers for 324's user when asked for 323's."""
+    state = AuthState()
+    urls = ["http://gitlab+deploy-token-323@gl.test/api/v4/projects/1/packages/pypi/simple"]
+    sources = Sources(keyring={"gl.test": ("gitlab+deploy-token-324", "T324")})
+    decision = state.resolve(
+        urls, f"{P1}/files/x", None, None, sources.lookup(), allow_keyring=True
+    )
+    assert decision is not None and decision.source == Source.USERNAME_ONLY
+    assert decision.credentials == ("gitlab+deploy-token-323", None)
+    assert decision.detail is not None and "gitlab+deploy-token-324" in decision.detail
+    assert "T324" not in decision.describe()
 
 
 def test_index_list_is_read_live() -> None:
@@ -122,46 +184,49 @@ def test_decisions_name_their_source_and_never_show_the_secret() -> None:
     urls = ["http://u1:s3cr3t@gl.test/api/v4/projects/1/packages/pypi/simple", f"{P2}/simple"]
     decision = state.resolve(urls, f"{P1}/files/x", None, None, Sources().lookup())
     assert isinstance(decision, Decision) and decision.source == Source.INDEX_URL
-    assert (
-        "s3cr3t" not in decision.describe() and "projects/1/packages/pypi/" in decision.describe()
-    )
+    for text in (decision.describe(), repr(decision), str(decision), f"{decision}"):
+        assert "s3cr3t" not in text
+    assert "projects/1/packages/pypi/" in decision.describe()
     none = state.resolve(urls, f"{P2}/files/x", None, None, Sources().lookup())
     assert none is not None and none.source == Source.NONE
     netrc = state.resolve(urls, f"{P2}/files/x", None, None, Sources(netrc=("n", "pw")).lookup())
     assert netrc is not None and netrc.source == Source.NETRC and "pw" not in netrc.describe()
 
 
-def test_keyring_service_names_most_specific_first() -> None:
+def test_keyring_service_names_in_pips_order() -> None:
     state = AuthState()
-    for configured, variant in (
-        (f"{P1}/simple", f"{P1}/simple/"),
-        (f"{P1}/simple/", f"{P1}/simple"),
-    ):
-        urls = [configured.replace("http://", "http://__token__@")]
-        entry = state.entry_for(urls, f"{P1}/files/x")
-        assert entry is not None
-        assert state.keyring_services(entry, "gl.test") == (configured, variant, "gl.test")
+    assert state.keyring_services(f"{P1}/simple", "gl.test") == (
+        f"{P1}/simple/",
+        f"{P1}/simple",
+        "gl.test",
+    )
+    assert state.keyring_services(f"{P1}/simple/", "gl.test") == (f"{P1}/simple/", "gl.test")
+    assert state.keyring_services(f"{P1}/simple", "gl.test", slash_first=False) == (
+        f"{P1}/simple",
+        f"{P1}/simple/",
+        "gl.test",
+    )
 
 
-def test_keyring_finds_the_trailing_slash_spelling_then_the_host() -> None:
+def test_keyring_finds_the_configured_spelling_then_the_host() -> None:
     urls = [f"{P1}/simple", f"{P2}/simple"]
-    sources = Sources(keyring={f"{P1}/simple/": ("u1", "K1"), "gl.test": ("h", "host")})
+    sources = Sources(keyring={f"{P1}/simple": ("u1", "K1"), "gl.test": ("h", "host")})
     state = AuthState()
     first = resolve(state, urls, f"{P1}/x/", None, None, sources.lookup(), allow_keyring=True)
     second = resolve(state, urls, f"{P2}/x/", None, None, sources.lookup(), allow_keyring=True)
     assert (first, second) == (("u1", "K1"), ("h", "host"))
     assert sources.keyring_calls == [
-        (f"{P1}/simple", None),
         (f"{P1}/simple/", None),
-        (f"{P2}/simple", None),
+        (f"{P1}/simple", None),
         (f"{P2}/simple/", None),
+        (f"{P2}/simple", None),
         ("gl.test", None),
     ]
 
 
 def test_named_user_asks_keyring_before_sending_and_before_netrc() -> None:
     urls = [f"{P1}/simple".replace("http://", "http://__token__@"), f"{P2}/simple"]
-    sources = Sources(netrc=("n", "netrc"), keyring={f"{P1}/simple": ("__token__", "K1")})
+    sources = Sources(netrc=("n", "netrc"), keyring={f"{P1}/simple/": ("__token__", "K1")})
     state = AuthState()
     for _ in range(3):
         got = resolve(
@@ -172,12 +237,12 @@ def test_named_user_asks_keyring_before_sending_and_before_netrc() -> None:
     assert resolve(
         state, urls, f"{P2}/files/x", None, None, sources.lookup(), keyring_for_named_user=True
     ) == ("n", "netrc")
-    assert sources.keyring_calls == [(f"{P1}/simple", "__token__")]
+    assert sources.keyring_calls == [(f"{P1}/simple/", "__token__")]
 
 
 def test_named_user_without_keyring_permission_sends_the_user_alone() -> None:
     urls = [f"{P1}/simple".replace("http://", "http://__token__@")]
-    sources = Sources(keyring={f"{P1}/simple": ("__token__", "K1")})
+    sources = Sources(keyring={f"{P1}/simple/": ("__token__", "K1")})
     state = AuthState()
     got = resolve(state, urls, f"{P1}/files/x", None, None, sources.lookup(), allow_netrc=False)
     assert got == ("__token__", None)
@@ -186,7 +251,7 @@ def test_named_user_without_keyring_permission_sends_the_user_alone() -> None:
 
 def test_an_index_that_never_challenges_costs_no_keyring_lookup() -> None:
     urls = [f"{P1}/simple"]
-    sources = Sources(keyring={f"{P1}/simple": ("u", "K")})
+    sources = Sources(keyring={f"{P1}/simple/": ("u", "K")})
     state = AuthState()
     for _ in range(3):
         got = resolve(
@@ -203,4 +268,61 @@ def test_keyring_misses_are_remembered_for_the_run() -> None:
     for _ in range(3):
         got = resolve(state, urls, f"{P1}/x/", None, None, sources.lookup(), allow_keyring=True)
         assert got == (None, None)
-    assert len(sources.keyring_calls) == 3  # each service name once: URL, URL/, host
+    assert len(sources.keyring_calls) == 3  # each service name once: URL/, URL, host
+    assert len(set(sources.keyring_calls)) == 3
+
+
+# ------------------------------------------------------ several listing pages
+
+DEVPI = "http://dp.test"
+BOB, ALICE = f"{DEVPI}/bob/dev/+simple", f"{DEVPI}/alice/dev/+simple"
+FILE = f"{DEVPI}/alice/dev/+f/abc/pkg_a-1.0-py3-none-any.whl"
+
+
+def _inherited(first: str) -> tuple[AuthState, list[str], Lookup]:
+    """devpi ``bob/dev`` with ``bases=alice/dev``: both pages list alice's file."""
+    prov = Provenance()
+    state = AuthState(prov)
+    tokens = {BOB: ("bob", "B"), ALICE: ("alice", "A")}
+    urls = [u.replace("http://", f"http://{tokens[u][0]}:{tokens[u][1]}@") for u in (BOB, ALICE)]
+    order = [BOB, ALICE] if first == BOB else [ALICE, BOB]
+    for index in order:
+        page = f"{index}/pkg-a/"
+        prov.page_fetched(page, Login.of(*tokens[index]))
+        prov.link_listed(FILE, page)
+    return state, urls, Sources().lookup()
+
+
+def test_the_page_whose_scope_contains_the_file_comes_first() -> None:
+    for first in (BOB, ALICE):
+        state, urls, lookup = _inherited(first)
+        decision = state.resolve(urls, FILE, None, None, lookup)
+        assert decision is not None and decision.source == Source.PAGE
+        assert decision.credentials == ("alice", "A"), first
+        assert decision.detail is not None and "own index scope" in decision.detail
+
+
+def test_after_a_rejection_the_next_listing_page_is_tried_then_nothing_rejected() -> None:
+    state, urls, lookup = _inherited(BOB)
+    state.reject(FILE, Login.of("alice", "A"))
+    second = state.resolve(urls, FILE, None, None, lookup)
+    assert second is not None and second.credentials == ("bob", "B")
+    assert second.detail is not None and "candidate 2 of 2" in second.detail
+    state.reject(FILE, Login.of("bob", "B"))
+    third = state.resolve(urls, FILE, None, None, lookup)
+    assert third is not None and third.source != Source.PAGE
+    assert third.credentials not in (("alice", "A"), ("bob", "B"))
+
+
+def test_an_anonymous_listing_page_is_a_candidate_too() -> None:
+    prov = Provenance()
+    state = AuthState(prov)
+    page = "http://h.test/public/simple/pkg/"
+    prov.page_fetched(page, None)
+    prov.link_listed("http://h.test/public/files/x.whl", page)
+    urls = ["http://u:T@h.test/private/simple"]
+    decision = state.resolve(
+        urls, "http://h.test/public/files/x.whl", None, None, Sources().lookup()
+    )
+    assert decision is not None and decision.source == Source.PAGE
+    assert decision.login == NOBODY

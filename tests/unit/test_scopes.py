@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pip_scoped_auth.scopes import (
-    CredentialStore,
+from pip_scoped_auth.core.scopes import CredentialStore, ScopeTable
+from pip_scoped_auth.core.secrets import Login
+from pip_scoped_auth.core.urls import (
     Origin,
-    ScopeTable,
     index_scope,
     request_location,
     split_userinfo,
@@ -71,12 +71,12 @@ def test_longest_scope_wins_on_segment_boundaries() -> None:
         ]
     )
     hit = table.lookup("http://gl.test:8000/api/v4/projects/123/packages/pypi/files/ab/x.whl")
-    assert hit is not None and hit.password == "t2"
+    assert hit is not None and hit.login.reveal() == ("u2", "t2")
     hit = table.lookup("http://gl.test:8000/api/v4/projects/12/packages/pypi/files/ab/x.whl")
-    assert hit is not None and hit.password == "t1"
+    assert hit is not None and hit.login.reveal() == ("u1", "t1")
     # /projects/1234 is not under /projects/123: it falls back to the /api/v4 scope.
     hit = table.lookup("http://gl.test:8000/api/v4/projects/1234/packages/pypi/files/ab/x.whl")
-    assert hit is not None and hit.password == "t3"
+    assert hit is not None and hit.login.reveal() == ("u3", "t3")
 
 
 def test_no_scope_across_origins() -> None:
@@ -93,7 +93,7 @@ def test_no_scope_across_origins() -> None:
 def test_first_listed_index_wins_a_shared_scope() -> None:
     table = ScopeTable.from_urls(["http://a:1@h.test/p/simple", "http://b:2@h.test/p/simple/"])
     hit = table.lookup("http://h.test/p/files/x")
-    assert hit is not None and (hit.username, hit.password) == ("a", "1")
+    assert hit is not None and hit.login.reveal() == ("a", "1")
 
 
 def test_garbage_in_the_index_list_is_ignored() -> None:
@@ -122,9 +122,9 @@ def test_credential_store_is_per_scope() -> None:
     a = index_scope(f"{GL}/1/packages/pypi/simple")
     b = index_scope(f"{GL}/2/packages/pypi/simple")
     assert a is not None and b is not None
-    store.put(a, "u", "one")
-    store.put(b, "u", "two")
-    assert store.get(a) == ("u", "one")
-    assert store.get(b) == ("u", "two")
+    store.put(a, Login.of("u", "one"))
+    store.put(b, Login.of("u", "two"))
+    assert store.get(a) == Login.of("u", "one")
+    assert store.get(b) == Login.of("u", "two")
     store.forget(a)
     assert store.get(a) is None and len(store) == 1

@@ -21,14 +21,15 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pip_scoped_auth.scopes import (
+from pip_scoped_auth.core.scopes import ScopeTable
+from pip_scoped_auth.core.urls import (
     DEFAULT_PORTS,
     Origin,
     Scope,
-    ScopeTable,
     index_scope,
     request_location,
     split_userinfo,
+    without_userinfo,
 )
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -254,7 +255,7 @@ def test_a_prefix_that_is_not_a_segment_never_matches(ids: list[str], wanted: st
     )
     hit = table.lookup(f"http://gl.test/api/v4/projects/{wanted}/packages/pypi/files/a/b.whl")
     if wanted in ids:
-        assert hit is not None and hit.password == f"t{wanted}"
+        assert hit is not None and hit.login.reveal() == (f"u{wanted}", f"t{wanted}")
     else:
         assert hit is None
 
@@ -265,7 +266,8 @@ def test_first_listed_index_wins_a_shared_scope(indexes: list[str]) -> None:
     table = ScopeTable.from_urls(indexes)
     for scope, entry in table.entries.items():
         first = next(u for u in indexes if index_scope(u) == scope)
-        assert entry.url == first
+        assert entry.url == without_userinfo(first)
+        assert entry.login.reveal() == split_userinfo(first)
 
 
 # ------------------------------------------------------------ equal answers

@@ -1,39 +1,32 @@
-"""Index scopes and the credential store keyed by them.
+"""URLs: parsing, normalising, stripping and redacting, in one place.
 
-Pure logic: nothing here imports pip, so the rules can be unit-tested (and
-fuzzed) without a pip installation, and a new pip release never touches them.
-
-A *scope* is an index URL reduced to what identifies "its" files: the origin
-(scheme, lower-cased host, explicit port) and the path without a final
-``simple``/``+simple`` segment. GitLab serves
-``/api/v4/projects/323/packages/pypi/simple`` and links files under
-``/api/v4/projects/323/packages/pypi/files/...``; devpi serves
-``/root/dev/+simple`` and files under ``/root/dev/+f/...``. The scope is the
-smallest prefix both share, so a file request can be matched to the index that
-listed it without guessing.
+Every comparison the shim makes between URLs goes through
+:func:`request_location` (a scope-shaped, normalised form), and every URL the
+package shows goes through :func:`redact_url`. Keeping both here means one
+reading of a URL for the whole package: the scope table, provenance, the
+resolver and the CLI cannot disagree about which host or path a URL names.
+Pure: no pip imports.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple, Optional
-from urllib.parse import quote, unquote, urlsplit
+from typing import NamedTuple
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 __all__ = [
     "DEFAULT_PORTS",
-    "CredentialStore",
-    "Credentials",
-    "IndexEntry",
     "Origin",
     "Scope",
-    "ScopeTable",
     "index_scope",
+    "netloc_of",
+    "origin_and_rest",
+    "origin_of",
+    "redact_url",
     "request_location",
     "split_userinfo",
+    "without_userinfo",
 ]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -43,9 +36,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 #: (a slash *inside* a segment, as in GitLab's ``group%2Fproject``) never turns
 #: into a segment boundary.
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
-
-#: ``(username, password)``; either may be ``None`` (pip's ``AuthInfo``).
-Credentials = tuple[Optional[str], Optional[str]]
 
 
 class Origin(NamedTuple):
@@ -209,95 +199,68 @@ def index_scope(index_url: str) -> Scope | None:
     return Scope(location.origin, segments)
 
 
-@dataclass(frozen=True)
-class IndexEntry:
-    """One configured index: where it is, its scope, and any URL credentials."""
+def without_userinfo(url: str) -> str:
+    """``url`` with any ``user:password@`` removed, otherwise exactly as given.
 
-    url: str
-    scope: Scope
-    username: str | None
-    password: str | None
-
-    @property
-    def has_credentials(self) -> bool:
-        return self.username is not None and self.password is not None
-
-
-@dataclass
-class ScopeTable:
-    """Longest-prefix lookup from request URL to configured index.
-
-    Lookup walks the request's own path prefixes from longest to shortest and
-    probes a dict, so its cost grows with URL depth, not with the number of
-    configured indexes. Where two indexes share a scope, the first one listed
-    wins (pip lists ``--index-url`` before ``--extra-index-url``).
+    The same split as pip's ``split_auth_netloc_from_url``: the netloc is what
+    ``urlsplit`` reads, and the last ``@`` in it ends the userinfo.
     """
-
-    entries: dict[Scope, IndexEntry] = field(default_factory=dict)
-
-    @classmethod
-    def from_urls(cls, urls: Iterable[str]) -> ScopeTable:
-        table = cls()
-        for url in urls:
-            table.add(url)
-        return table
-
-    def add(self, url: str) -> IndexEntry | None:
-        if not isinstance(url, str):
-            return None
-        scope = index_scope(url)
-        if scope is None:
-            return None
-        username, password = split_userinfo(url)
-        entry = IndexEntry(url=url, scope=scope, username=username, password=password)
-        return self.entries.setdefault(scope, entry)
-
-    def lookup(self, url: str) -> IndexEntry | None:
-        """The index whose scope contains ``url`` most specifically, if any."""
-        location = request_location(url)
-        if location is None:
-            return None
-        return self.lookup_location(location)
-
-    def lookup_location(self, location: Scope) -> IndexEntry | None:
-        if not self.entries:
-            return None
-        segments = location.segments
-        for n in range(len(segments), -1, -1):
-            entry = self.entries.get(Scope(location.origin, segments[:n]))
-            if entry is not None:
-                return entry
-        return None
-
-    def scopes_on(self, origin: Origin) -> Sequence[Scope]:
-        return [scope for scope in self.entries if scope.origin == origin]
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-class CredentialStore:
-    """Credentials learned during a run (401 retries, keyring, prompt), by scope.
+def netloc_of(url: str) -> str:
+    """``host[:port]`` as written (no userinfo): keyring's host-level service name."""
+    return url.partition("://")[2].partition("/")[0].rpartition("@")[2]
 
-    pip keeps these in ``passwords[netloc]``, so the last index to answer a
-    challenge on a host decides what every other index on that host gets. Here
-    each scope keeps its own. Thread-safe because pip may download in
-    parallel one day, and a torn read here would mean a wrong token sent.
+
+def redact_url(url: str) -> str:
+    """``url`` as pip shows it: ``user:****@`` for a password, ``****@`` for a lone username."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+    except ValueError:
+        return "<URL not shown: unparsable>"
+    if "@" not in netloc:
+        return url
+    userinfo, _, host = netloc.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    shown = f"{user}:****" if colon else "****"
+    return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
+
+
+def origin_and_rest(url: str) -> tuple[str, str]:
+    """``(origin, rest)``: the normalised origin, and path plus query without fragment.
+
+    Deliberately string-only and cheap: provenance runs it once per listed
+    link. The origin is ``scheme://host:port``, lower-cased, port explicit,
+    userinfo dropped; ``""`` where the URL is not HTTP(S).
     """
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in DEFAULT_PORTS:
+        return "", url
+    rest = rest.split("#", 1)[0]
+    cut = len(rest)
+    for mark in ("/", "?"):
+        found = rest.find(mark)
+        if 0 <= found < cut:
+            cut = found
+    hostport = rest[:cut].rpartition("@")[2].lower()
+    if hostport.endswith("]") or ":" not in hostport.rpartition("]")[2]:
+        port = DEFAULT_PORTS[scheme]
+        host = hostport
+    else:
+        host, _, digits = hostport.rpartition(":")
+        port = int(digits) if digits.isdigit() else DEFAULT_PORTS[scheme]
+    return f"{scheme}://{host}:{port}", rest[cut:]
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_scope: dict[Scope, tuple[str, str]] = {}
 
-    def get(self, scope: Scope) -> tuple[str, str] | None:
-        with self._lock:
-            return self._by_scope.get(scope)
-
-    def put(self, scope: Scope, username: str, password: str) -> None:
-        with self._lock:
-            self._by_scope[scope] = (username, password)
-
-    def forget(self, scope: Scope) -> None:
-        with self._lock:
-            self._by_scope.pop(scope, None)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._by_scope)
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` lower-cased with the port explicit; ``""`` if not HTTP(S)."""
+    return origin_and_rest(url)[0]

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pip_scoped_auth.versions import version_tuple
+from pip_scoped_auth.core.scopes import Credentials
+from pip_scoped_auth.pip_layer import compat
 
-__all__ = ["IndexOptions", "PipIndexes", "read_pip_indexes"]
+__all__ = ["IndexOptions", "PipConfigError", "PipIndexes", "netrc_lookup", "read_pip_indexes"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -79,15 +81,6 @@ def _pip_env_names() -> list[str]:
     return sorted(k for k in os.environ if k.startswith("PIP_") and k != "PIP_SCOPED_AUTH")
 
 
-def keyring_allowed(pip_version: tuple[int, ...], no_input: bool, provider: str) -> bool:
-    """Whether pip consults keyring after a 401 (docs/pip-internals.md section 1.4)."""
-    if provider == "disabled":
-        return False
-    if pip_version and pip_version < (23, 1):
-        return not no_input
-    return not (no_input and provider == "auto")
-
-
 def read_pip_indexes(options: IndexOptions) -> PipIndexes:
     """The index list pip would build for ``pip install`` with ``options``, here."""
     try:
@@ -114,6 +107,9 @@ def _with_pip(options: IndexOptions) -> PipIndexes:
         # optparse reports bad options or config values on stderr and exits.
         raise PipConfigError("pip rejected the index options or its configuration") from exc
     session = command._build_session(values)
+    # pip's own session decides whether keyring is used (``--no-input``,
+    # ``--keyring-provider``): the same check the hooks make during a run.
+    uses_keyring = compat.keyring_allowed(session.auth)
     try:
         finder = command._build_package_finder(options=values, session=session)
         files = [(name, True) for name in options.constraints]
@@ -141,14 +137,11 @@ def _with_pip(options: IndexOptions) -> PipIndexes:
     except Exception:  # noqa: S110 - only a listing for the reader
         pass
     version = str(getattr(pip, "__version__", "unknown"))
-    provider = str(getattr(values, "keyring_provider", "auto") or "auto")
     return PipIndexes(
         index_urls=index_urls,
         find_links=find_links,
         first_is_index_url=not no_index,
-        keyring_allowed=keyring_allowed(
-            version_tuple(version), bool(getattr(values, "no_input", False)), provider
-        ),
+        keyring_allowed=uses_keyring,
         method=f"pip {version}'s own option parser",
         config_files=config_files,
         env_names=_pip_env_names(),
@@ -170,3 +163,20 @@ def _fallback(options: IndexOptions) -> PipIndexes:
         method="command line and PIP_* variables only",
         env_names=_pip_env_names(),
     )
+
+
+def netrc_lookup() -> Callable[[str], Credentials | None] | None:
+    """pip's own netrc lookup (requests' ``get_netrc_auth``), or None without pip."""
+    try:
+        auth = importlib.import_module(compat.AUTH_MODULE)
+    except Exception:
+        return None
+    get_netrc_auth = getattr(auth, "get_netrc_auth", None)
+    if not callable(get_netrc_auth):
+        return None
+
+    def lookup(url: str) -> Credentials | None:
+        found = get_netrc_auth(url)
+        return (found[0], found[1]) if found else None
+
+    return lookup
