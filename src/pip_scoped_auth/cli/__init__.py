@@ -20,8 +20,9 @@ backend refused).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pip_scoped_auth import __version__
 from pip_scoped_auth.cli.errors import (
@@ -32,13 +33,21 @@ from pip_scoped_auth.cli.errors import (
     KeyringUnavailable,
     UsageError,
 )
-from pip_scoped_auth.cli.keyring_cmds import cmd_login, cmd_logout
 from pip_scoped_auth.cli.options import add_pip_index_options
-from pip_scoped_auth.cli.report import cmd_explain, cmd_status
-from pip_scoped_auth.pip_layer.config import PipConfigError
 
 __all__ = ["EXIT_KEYRING", "EXIT_NOT_IN_EFFECT", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
+
+#: Where each command lives; imported only when it runs, so a broken install
+#: (a module of this package missing) is reported in one line, not a traceback.
+COMMANDS = {
+    "status": ("pip_scoped_auth.cli.report", "cmd_status"),
+    "explain": ("pip_scoped_auth.cli.report", "cmd_explain"),
+    "login": ("pip_scoped_auth.cli.keyring_cmds", "cmd_login"),
+    "logout": ("pip_scoped_auth.cli.keyring_cmds", "cmd_logout"),
+}
+
+BROKEN_FIX = "python -m pip install --force-reinstall pip-scoped-auth"
 
 EPILOG = (
     "exit codes: 0 ok; 1 the shim would not be in effect (not loaded, disabled by "
@@ -64,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     add_pip_index_options(status)
-    status.set_defaults(func=cmd_status)
+    status.set_defaults(func="status")
 
     explain = sub.add_parser(
         "explain",
@@ -75,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("url", metavar="URL", help="a page or file URL pip would request")
     add_pip_index_options(explain)
-    explain.set_defaults(func=cmd_explain)
+    explain.set_defaults(func="explain")
 
     login = sub.add_parser(
         "login",
@@ -91,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read the token from standard input (for CI) instead of prompting",
     )
-    login.set_defaults(func=cmd_login)
+    login.set_defaults(func="login")
 
     logout = sub.add_parser(
         "logout",
@@ -102,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logout.add_argument("index_url", metavar="INDEX_URL", help="the index URL given to login")
     logout.add_argument("-u", "--username", help="the username stored (default: the one found)")
-    logout.set_defaults(func=cmd_logout)
+    logout.set_defaults(func="logout")
     return parser
 
 
@@ -110,11 +119,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code: int = args.func(args)
+        module, name = COMMANDS[args.func]
+        command: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(module), name
+        )
+        config_error: type[Exception] = importlib.import_module(
+            "pip_scoped_auth.pip_layer.config"
+        ).PipConfigError
+    except ImportError as exc:
+        print(
+            f"pip-scoped-auth {args.command}: error: this installation is broken "
+            f"({type(exc).__name__}: {exc.name or '?'}): {BROKEN_FIX}",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_IN_EFFECT
+    try:
+        code: int = command(args)
     except UsageError as exc:
         print(f"pip-scoped-auth {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except PipConfigError as exc:
+    except config_error as exc:
         print(f"pip-scoped-auth {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyringUnavailable as exc:
@@ -122,5 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_KEYRING
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Never a traceback: the type only, since a message could quote a URL.
+        print(
+            f"pip-scoped-auth {args.command}: internal error ({type(exc).__name__}); "
+            "please report it with the output of --version",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_IN_EFFECT
     sys.stdout.flush()
     return code

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from pip_scoped_auth.pip_layer.config import IndexOptions
+if TYPE_CHECKING:
+    from pip_scoped_auth.pip_layer.config import IndexOptions
 
 __all__ = ["add_pip_index_options", "index_options"]
 
 
 def index_options(args: argparse.Namespace) -> IndexOptions:
+    # Imported here: the parser is built before any module that can be missing.
+    from pip_scoped_auth.pip_layer.config import IndexOptions
+
     return IndexOptions(
         index_url=args.index_url,
         extra_index_urls=tuple(args.extra_index_url),

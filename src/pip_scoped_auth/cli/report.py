@@ -29,29 +29,46 @@ __all__ = ["cmd_explain", "cmd_status"]
 
 
 def _print_health(health: Health) -> None:
+    facts = health.facts
     where = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     installed = (
-        f"installed ({health.distribution})"
-        if health.distribution
+        f"installed ({facts.distribution})"
+        if facts.distribution
         else "not installed as a distribution"
     )
     print(f"pip-scoped-auth {__version__}: {installed}, {where}")
     print(f"python:  {sys.executable} ({sys.version.split()[0]})")
-    print(f".pth:    {', '.join(health.pth_files) if health.pth_files else 'missing'}")
-    if health.disabled:
-        print(f"enabled: no (PIP_SCOPED_AUTH={os.environ.get('PIP_SCOPED_AUTH', '')})")
-    elif health.will_load and not health.armed:
+    print(f".pth:    {', '.join(facts.pth_files) if facts.pth_files else 'missing'}")
+    if facts.disabled_by is not None:
+        print(f"enabled: no (PIP_SCOPED_AUTH={facts.disabled_by})")
+    elif facts.pth_files and not facts.armed:
         print("enabled: yes, but the .pth did not run in this process (python -S?)")
     else:
         print("enabled: yes")
-    if health.pip_error:
-        print(f"pip:     {health.pip_error}")
-    elif health.pip_problems:
-        print(f"pip:     {health.pip_version}, NOT supported: {'; '.join(health.pip_problems)}")
-    else:
-        print(f"pip:     {health.pip_version}, supported")
-    active = "yes" if health.active else "no"
+    if not facts.pip_installed:
+        print("pip:     not installed")
+    elif facts.pip_error:
+        print(f"pip:     cannot be imported ({facts.pip_error})")
+    elif facts.pip_problems:
+        print(f"pip:     {facts.pip_version}, NOT supported: {'; '.join(facts.pip_problems)}")
+    elif facts.pip_version is not None and facts.wrapt_error is None:
+        print(f"pip:     {facts.pip_version}, supported")
+    elif facts.pip_version is not None:
+        print(f"pip:     {facts.pip_version}")
+    print(f"wrapt:   {'importable' if facts.wrapt_error is None else 'MISSING'}")
+    active = "yes" if facts.patched else "no"
     print(f"active:  {active} (pip's auth module patched in this process)")
+
+
+def _print_verdict(health: Health, unpatched: str) -> int:
+    """The last lines of ``status`` and ``explain``: warnings, then the one verdict line."""
+    for warning in health.warnings:
+        print(f"WARNING: {warning}")
+    if not health.ok:
+        print(f"NOT IN EFFECT: {health.line()}")
+        print(unpatched)
+        return EXIT_NOT_IN_EFFECT
+    return EXIT_OK
 
 
 def _label(indexes: PipIndexes, position: int) -> str:
@@ -99,14 +116,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         else:
             print("    no index scope on this host: pip decides, as without the shim")
     print()
-    reasons = view.health.reasons()
-    if reasons:
-        for reason in reasons:
-            print(f"NOT IN EFFECT: {reason}")
-        print("pip runs unpatched here: credentials are chosen per host, as in stock pip.")
-        return EXIT_NOT_IN_EFFECT
-    print("OK: pip's credentials are scoped per index in this environment.")
-    return EXIT_OK
+    code = _print_verdict(
+        view.health, "pip runs unpatched here: credentials are chosen per host, as in stock pip."
+    )
+    if code == EXIT_OK:
+        print("OK: pip's credentials are scoped per index in this environment.")
+    return code
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -127,14 +142,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(f"    scope {shown}")
     print()
     _explain_decision(view, url, location)
-    reasons = view.health.reasons()
-    if reasons:
-        print()
-        for reason in reasons:
-            print(f"NOT IN EFFECT: {reason}")
-        print("pip runs unpatched here, so pip itself chooses by host, whatever is shown above.")
-        return EXIT_NOT_IN_EFFECT
-    return EXIT_OK
+    if view.health.ok and not view.health.warnings:
+        return EXIT_OK
+    print()
+    return _print_verdict(
+        view.health,
+        "pip runs unpatched here, so pip itself chooses by host, whatever is shown above.",
+    )
 
 
 def _explain_decision(view: View, url: str, location: Scope) -> None:

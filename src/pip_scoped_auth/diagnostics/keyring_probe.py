@@ -8,12 +8,21 @@ a child Python process that has no controlling terminal
 (``start_new_session``), reads nothing from stdin, and is killed after a
 timeout. The child reports only *whether* a credential exists and its
 username: passwords never leave it, so they can never reach our output.
+
+The child runs isolated (``python -I``): ``python -c`` would put the current
+directory first on ``sys.path``, and ``pip-scoped-auth status`` run in a
+checkout holding a ``json.py`` or ``keyring.py`` would execute it. Isolation
+also drops the user site and ``PYTHONPATH``, where keyring or its backend may
+live, so the child is handed this process's own ``sys.path`` minus the
+current directory (:func:`child_path`) before it imports anything but the
+standard library.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -26,6 +35,8 @@ TIMEOUT = 15.0
 
 _CHILD = r"""
 import json, sys
+request = json.loads(sys.argv[1])
+sys.path[:] = request["path"]
 try:
     import keyring
 except Exception as exc:
@@ -33,7 +44,7 @@ except Exception as exc:
     raise SystemExit(0)
 backend = keyring.get_keyring()
 out = {"backend": "%s.%s" % (type(backend).__module__, type(backend).__name__), "answers": []}
-for service, username in json.loads(sys.argv[1]):
+for service, username in request["queries"]:
     try:
         cred = keyring.get_credential(service, username)
     except Exception as exc:
@@ -62,16 +73,42 @@ class KeyringAnswers:
         return self.found.get((service, username))
 
 
+def child_path() -> list[str]:
+    """This interpreter's ``sys.path`` without the current directory, for the child.
+
+    Keeps site-packages, the user site and ``PYTHONPATH`` entries (a keyring
+    backend may be installed in any of them, as pip itself would see it) and
+    drops ``""`` and every entry that is the current directory.
+    """
+    try:
+        cwd = os.path.realpath(os.getcwd())
+    except OSError:
+        cwd = None
+    kept: list[str] = []
+    for entry in sys.path:
+        if not isinstance(entry, str) or not entry:
+            continue
+        if cwd is not None and os.path.realpath(entry) == cwd:
+            continue
+        kept.append(entry)
+    return list(dict.fromkeys(kept))
+
+
 def probe(queries: Sequence[tuple[str, str | None]], timeout: float = TIMEOUT) -> KeyringAnswers:
     """Ask keyring each ``(service, username)`` question in a detached child process."""
-    if importlib.util.find_spec("keyring") is None:
+    try:
+        installed = importlib.util.find_spec("keyring") is not None
+    except (ImportError, ValueError):
+        installed = False
+    if not installed:
         return KeyringAnswers(problem="keyring is not installed in this interpreter")
     unique = list(dict.fromkeys(queries))
     if not unique:
         return KeyringAnswers()
+    request = {"path": child_path(), "queries": unique}
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, json.dumps(unique)],
+            [sys.executable, "-I", "-c", _CHILD, json.dumps(request)],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,

@@ -21,12 +21,14 @@ __all__ = [
     "LINK_INIT",
     "MIN_PIP",
     "REBUILD_AUTH",
+    "TESTED_THROUGH",
     "check_link_module",
     "check_module",
     "keyring_allowed",
     "pip_root",
     "pip_version",
     "redirect_mixin",
+    "untested_newer",
     "warn_once",
 ]
 
@@ -37,6 +39,12 @@ LINK_SUFFIX = "._internal.models.link"
 
 #: Oldest pip whose auth module this adapter was written against.
 MIN_PIP = (22, 0)
+
+#: Newest pip release line the whole suite ran on (docs/compatibility.md). A
+#: newer pip whose internals still check out is patched, but the shim replaces
+#: the bodies of pip's credential methods, so a fix pip made there would be
+#: dropped silently: ``status`` warns and ``pip -v`` says so once.
+TESTED_THROUGH = (26, 3)
 
 #: Hooked methods of ``MultiDomainBasicAuth`` and the parameters each must accept.
 HOOKS: dict[str, tuple[str, ...]] = {
@@ -106,6 +114,20 @@ def check_module(module: ModuleType) -> list[str]:
     if not has_keyring:
         problems.append("no keyring entry point (get_keyring_auth or _get_keyring_auth)")
     return problems
+
+
+def untested_newer(version: str) -> str | None:
+    """A warning when ``version`` is newer than :data:`TESTED_THROUGH` (None otherwise).
+
+    Compares major and minor only: a bug-fix release of a tested line
+    (26.3.1) is tested; an unparsable version gets no warning, because
+    :func:`check_module` is what decides whether pip's internals fit.
+    """
+    parsed = version_tuple(version)
+    if not parsed or parsed[:2] <= TESTED_THROUGH:
+        return None
+    tested = ".".join(map(str, TESTED_THROUGH))
+    return f"pip {version} is newer than the newest tested ({tested})"
 
 
 def check_link_module(module: ModuleType) -> list[str]:

@@ -134,6 +134,7 @@ class _PipBridge:
         self.module = module
         self.provenance = provenance
         self.version = compat.pip_version(module)
+        self.untested = compat.untested_newer(self.version)
         #: pip 23.1+ asks keyring by the index URL with one trailing slash.
         self.keyring_slash_first = version_tuple(self.version) >= (23, 1)
         self.split_auth_netloc_from_url: Callable[[str], tuple[str, str, Credentials]] = (
@@ -223,6 +224,21 @@ def _stand_down(version: str, exc: BaseException) -> None:
 _logged: set[tuple[str, str, str, str]] = set()
 
 
+def _note_untested(bridge: _PipBridge) -> None:
+    """Say once per process, in pip's ``-v`` log, that this pip is newer than any tested.
+
+    Logged on the first decision rather than at patch time: pip imports its
+    auth module before it sets up logging, so a line logged then would be lost.
+    """
+    key = ("untested", "", "", "")
+    if bridge.untested is None or key in _logged:
+        return
+    _logged.add(key)
+    logger = logging.getLogger(bridge.module.__name__)
+    log = getattr(logger, "verbose", None) or logger.debug
+    log("pip-scoped-auth: %s; patched all the same", bridge.untested)
+
+
 def _log_decision(bridge: _PipBridge, decision: Decision, prefix: str = "") -> None:
     """One line in pip's own log per (scope, source, reason), the first time it is decided.
 
@@ -244,6 +260,7 @@ def _log_decision(bridge: _PipBridge, decision: Decision, prefix: str = "") -> N
 
 def _decide(bridge: _PipBridge, auth: Any, original_url: str) -> Decision | None:
     """What a first request to ``original_url`` gets from the shim (None: pip decides)."""
+    _note_untested(bridge)
     url, _netloc, (username, password) = bridge.split_auth_netloc_from_url(original_url)
     decision = bridge.state(auth).resolve(
         auth.index_urls,
