@@ -110,3 +110,11 @@ def test_the_layout_check_catches_a_violation(tmp_path: Path) -> None:
     used = _imports(bad)
     assert "pip._internal.network.auth" in used
     assert _our_layer("pip_scoped_auth.cli.main") == "cli"
+
+
+def test_one_url_module() -> None:
+    """URLs are parsed in ``core/urls.py`` only, so no two modules read a URL differently."""
+    for path in _modules():
+        if path.relative_to(PACKAGE).as_posix() == "core/urls.py":
+            continue
+        assert "urllib.parse" not in _imports(path), path

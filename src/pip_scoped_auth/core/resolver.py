@@ -44,20 +44,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from pip_scoped_auth.core.provenance import PageAuth, Provenance, url_key
 from pip_scoped_auth.core.scopes import Credentials, CredentialStore, IndexEntry, ScopeTable
 from pip_scoped_auth.core.secrets import NOBODY, Login
 from pip_scoped_auth.core.urls import (
     Scope,
+    directory_of,
     netloc_of,
     origin_of,
     request_location,
     without_userinfo,
 )
 
-__all__ = ["AuthState", "Decision", "Lookup", "Source", "directory_of"]
+__all__ = ["AuthState", "Decision", "Lookup", "Source"]
 
 
 class Source:
@@ -113,20 +113,6 @@ class Lookup:
     keyring: Callable[[str, str | None], Credentials | None]
     #: pip 23.1+ asks keyring by the index URL with one trailing slash; older pips as configured.
     keyring_slash_first: bool = True
-
-
-def directory_of(url: str) -> Scope | None:
-    """The URL's own directory: RFC 7617's protection space for credentials learned on it."""
-    location = request_location(url)
-    if location is None:
-        return None
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return None
-    if path.endswith("/") or not location.segments:
-        return location
-    return Scope(location.origin, location.segments[:-1])
 
 
 class AuthState:

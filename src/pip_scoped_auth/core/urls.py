@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_PORTS",
     "Origin",
     "Scope",
+    "directory_of",
     "index_scope",
     "netloc_of",
     "origin_and_rest",
@@ -264,3 +265,17 @@ def origin_and_rest(url: str) -> tuple[str, str]:
 def origin_of(url: str) -> str:
     """``scheme://host:port`` lower-cased with the port explicit; ``""`` if not HTTP(S)."""
     return origin_and_rest(url)[0]
+
+
+def directory_of(url: str) -> Scope | None:
+    """The URL's own directory: RFC 7617's protection space for credentials learned on it."""
+    location = request_location(url)
+    if location is None:
+        return None
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    if path.endswith("/") or not location.segments:
+        return location
+    return Scope(location.origin, location.segments[:-1])

@@ -29,10 +29,10 @@ from typing import Any
 import wrapt
 
 from pip_scoped_auth.core.provenance import Provenance
-from pip_scoped_auth.core.resolver import AuthState, Decision, Lookup, directory_of
+from pip_scoped_auth.core.resolver import AuthState, Decision, Lookup
 from pip_scoped_auth.core.scopes import Credentials
 from pip_scoped_auth.core.secrets import NOBODY, Login
-from pip_scoped_auth.core.urls import origin_of, without_userinfo
+from pip_scoped_auth.core.urls import directory_of, origin_of, without_userinfo
 from pip_scoped_auth.core.versions import version_tuple
 from pip_scoped_auth.pip_layer import compat
 
