@@ -33,7 +33,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     """No access log on stderr; the raw path goes to the application."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay silent: the registry keeps its own request log."""
 
     def get_environ(self) -> dict[str, Any]:

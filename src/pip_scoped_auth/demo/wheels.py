@@ -5,10 +5,10 @@ with a *real* pip from a local fake registry, so the files served must be
 genuine wheels that every pip from 22.x to 26.x
 accepts (valid ``WHEEL``, ``METADATA`` and a ``RECORD`` whose hashes verify).
 Building them in-process keeps the demo and the test suite free of network
-access and of a build backend (standard library only), and making them byte-for-byte deterministic keeps their sha256
-stable, so that the same package published in two projects has the same file
-name and digest -- exactly the situation in which stock pip sends the wrong
-project's token.
+access and of a build backend (standard library only), and making them
+byte-for-byte deterministic keeps their sha256 stable, so that the same
+package published in two projects has the same file name and digest --
+exactly the situation in which stock pip sends the wrong project's token.
 """
 
 from __future__ import annotations

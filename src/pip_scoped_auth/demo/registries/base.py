@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import quote, unquote
 
 from pip_scoped_auth.demo.wheels import build_wheel, normalize_name
 
@@ -267,6 +268,10 @@ class Registry(LoggingApp):
     deny_status: ClassVar[int] = 403
     #: Serve PEP 691 JSON to clients that ask for it.
     json_pages: ClassVar[bool] = False
+    #: Route on the undecoded path (GitLab: ``%2F`` in a project path is not a
+    #: separator). Others decode it first, as their web servers do (pip sends
+    #: devpi's ``+f`` as ``%2Bf``).
+    raw_paths: ClassVar[bool] = False
     #: Packages each tenant publishes: (name, version).
     PACKAGES: ClassVar[dict[str, tuple[str, str]]] = {
         "A": ("package-a", "1.0"),
@@ -353,8 +358,6 @@ class Registry(LoggingApp):
     # -- public helpers ----------------------------------------------------------------
     def index_url(self, key: str, credentials: bool = True) -> str:
         """Tenant ``key``'s index URL, with its credentials in it unless asked not to."""
-        from urllib.parse import quote
-
         tenant = self.tenants[key]
         userinfo = ""
         if credentials:
@@ -434,7 +437,7 @@ class Registry(LoggingApp):
     def handle(self, environ: Mapping[str, Any], path: str, query: str) -> Response:
         header = str(environ.get("HTTP_AUTHORIZATION", ""))
         credential = self._identify_header(header) if header else "none"
-        route = self.parse(path)
+        route = self.parse(path if self.raw_paths else unquote(path))
         index = self.indexes.get(route.index) if route else None
         if route is None or index is None:
             response = Response(404, b"not found\n")

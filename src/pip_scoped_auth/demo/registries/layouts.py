@@ -47,6 +47,7 @@ class GitLab(Registry):
     name = "gitlab"
     title = "GitLab (project indexes by encoded path)"
     deny_status = 404
+    raw_paths = True
     PATHS: ClassVar[dict[str, str]] = {"323": "my-group%2Fproject-1", "324": "my-group%2Fproject-2"}
 
     def setup(self) -> None:
@@ -84,7 +85,9 @@ class GitLab(Registry):
 
     def challenge(self) -> Response:
         return Response(
-            401, b"401 Unauthorized\n", [("WWW-Authenticate", 'Basic realm="GitLab Packages Registry"')]
+            401,
+            b"401 Unauthorized\n",
+            [("WWW-Authenticate", 'Basic realm="GitLab Packages Registry"')],
         )
 
 
