@@ -11,6 +11,7 @@ import pytest
 from pip_scoped_auth.demo.registries import Registry
 from tests.gitlab import FakeGitLab, Token
 from tests.integration import leaks, pipenvs
+from tests.registry.fixtures import ServeRegistry
 
 MakePip = Callable[..., pipenvs.PipEnv]
 
@@ -151,8 +152,11 @@ def _test_secrets(request: pytest.FixtureRequest) -> dict[str, str]:
         if isinstance(value, FakeGitLab):
             for token in value.tokens:
                 secrets.setdefault(token.secret, f"token {token.name}")
-        if isinstance(value, Registry):
-            for tenant in value.tenants.values():
+        registries = [value] if isinstance(value, Registry) else []
+        if isinstance(value, ServeRegistry):
+            registries += value.registries
+        for registry in registries:
+            for tenant in registry.tenants.values():
                 secrets.setdefault(tenant.secret, tenant.token_label)
     for run in pipenvs.recorded_runs():
         for n, secret in enumerate(run.secrets):

@@ -22,13 +22,13 @@ import pip_scoped_auth.demo.runner as runner
 from pip_scoped_auth.demo.registries import LAYOUTS
 from tests.integration import leaks
 from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, OLDEST_PIP
-from tests.integration.test_registries import STOCK_FAILS
+from tests.integration.pipenvs import OLDEST_PIP
+from tests.integration.test_registries import FIXED_EDGE, STOCK_FAILS
 
 SHIM_OK = "with pip-scoped-auth:  installed, every request with its own token"
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", FIXED_EDGE)
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_demo(make_pip: MakePip, pip_version: str, layout: str) -> None:
     pip = make_pip(pip_version)

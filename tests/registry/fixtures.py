@@ -1,8 +1,8 @@
-"""pytest fixtures for the registry layouts: ``registry`` (indirect) and ``serve_registry``."""
+"""pytest fixtures for the registry layouts: ``serve_registry`` and ``registry`` (indirect)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -10,18 +10,28 @@ import pytest
 
 from tests.registry import Registry, serve
 
-ServeRegistry = Callable[..., Registry]
+
+class ServeRegistry:
+    """``serve_registry(layout, **options)``: a running registry, stopped after the test.
+
+    Keeps every registry it started in :attr:`registries`, so the integration
+    suite's leak check knows their secrets.
+    """
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self.registries: list[Registry] = []
+
+    def __call__(self, layout: str, **options: Any) -> Registry:
+        registry = self._stack.enter_context(serve(layout, **options))
+        self.registries.append(registry)
+        return registry
 
 
 @pytest.fixture
 def serve_registry() -> Iterator[ServeRegistry]:
-    """``serve_registry(layout, **options)``: a running registry, stopped after the test."""
     with ExitStack() as stack:
-
-        def start(layout: str, **options: Any) -> Registry:
-            return stack.enter_context(serve(layout, **options))
-
-        yield start
+        yield ServeRegistry(stack)
 
 
 @pytest.fixture
