@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,7 +336,7 @@ def run(args: argparse.Namespace) -> int:
                 f"Registry: {layout.title}, on {main.base_url} "
                 f"(blob storage / public index: {other.base_url})"
             )
-            print(f"Case: {CASES[layout.name]}")
+            print(textwrap.fill(f"Case: {CASES[layout.name]}", width=88, subsequent_indent="  "))
             print(
                 "Tokens: random and thrown away; shown only as "
                 f'"{a.token_label}" and "{b.token_label}".'
@@ -353,8 +354,10 @@ def run(args: argparse.Namespace) -> int:
             if shimmed.error:
                 print(f"  pip said: {shimmed.error}")
     print()
-    print(f"stock pip {version}:        {_verdict(stock)}")
-    print(f"with pip-scoped-auth:  {_verdict(shimmed)}")
+    labels = (f"stock pip {version}:", "with pip-scoped-auth:")
+    width = max(len(label) for label in labels) + 1
+    print(f"{labels[0]:<{width}}{_verdict(stock)}")
+    print(f"{labels[1]:<{width}}{_verdict(shimmed)}")
     if not armed:
         print(
             "Note: the shim's .pth hook is not armed in this interpreter "
