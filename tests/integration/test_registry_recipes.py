@@ -10,7 +10,6 @@ packages with every request carrying its own tenant's credential.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,8 @@ import pytest
 from pip_scoped_auth.demo.registries import LAYOUTS, Registry
 from tests.integration import leaks
 from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import NEWEST_PIP, ROOT, PipResult
+from tests.integration.pipenvs import NEWEST_PIP, ROOT
+from tests.integration.test_recipes import run_steps, with_path
 from tests.integration.test_registries import assert_own_credentials
 from tests.registry.fixtures import ServeRegistry
 
@@ -72,18 +72,8 @@ def test_registry_recipe(
             "CLI_KEYRING_FILE": str(tmp_path / "keyring.json"),
         }
     )
-    env["PATH"] = f"{pip.venv / 'bin'}:{env.get('PATH', '')}"
-    script = "set -euo pipefail\n" + local_host(RECIPES[layout], registry) + "\n"
-    proc = subprocess.run(
-        ["bash", "-c", script],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
-    result = PipResult([layout], proc.returncode, proc.stdout, proc.stderr, tuple(secrets))
+    script = local_host(RECIPES[layout], registry)
+    result = run_steps([script], with_path(env, pip.venv / "bin"), tmp_path, secrets)
     leaks.record_output(f"{layout} recipe", result.output)
     assert_own_credentials(result, registry)
     assert sorted(p.name for p in (tmp_path / "target").glob("*.dist-info")) == [
