@@ -241,12 +241,15 @@ def test_gitea_root_url_on_another_origin_gets_no_credential(
 
 
 @pytest.mark.parametrize("pip_version", FIXED_EDGE)
-@pytest.mark.parametrize("layout", ["azure", "pypiserver"])
+@pytest.mark.parametrize("layout", ["azure", "pypiserver", "artifactory", "gitea"])
 def test_second_origin_behind_a_redirect_gets_nothing(
     serve_registry: ServeRegistry, make_pip: MakePip, pip_version: str, layout: str
 ) -> None:
-    """Azure's 303 to blob storage (SAS URL) and pypiserver's 303 to the public index."""
+    """Azure's 303 to blob storage (SAS URL), pypiserver's 303 to the public index,
+    Artifactory's download redirect to S3 and Gitea's presigned direct serving (302)."""
     registry = serve_registry(layout)
+    if layout in ("artifactory", "gitea"):
+        registry.redirect_status = 302
     result = _pip(make_pip, pip_version, True, registry).install(*_args(registry, "A"))
     assert_own_credentials(result, registry)
     assert registry.second.log, registry.describe_log()

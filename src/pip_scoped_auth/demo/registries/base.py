@@ -119,6 +119,8 @@ class Registry(LoggingApp):
     #: separator). Others decode it first, as their web servers do (pip sends
     #: devpi's ``+f`` as ``%2Bf``).
     raw_paths: ClassVar[bool] = False
+    #: Default of :attr:`redirect_status` (Azure: 303 to blob storage).
+    REDIRECT_STATUS: ClassVar[int | None] = None
     #: Packages each tenant publishes: (name, version).
     PACKAGES: ClassVar[dict[str, tuple[str, str]]] = {
         "A": ("package-a", "1.0"),
@@ -136,6 +138,8 @@ class Registry(LoggingApp):
         self.tenants: dict[str, Tenant] = {}
         self.indexes: dict[str, Index] = {}
         self._fixed = dict(secrets_by_tenant or {})
+        #: Redirect authorised downloads to blob storage with this status (None: serve them).
+        self.redirect_status: int | None = self.REDIRECT_STATUS
         self.setup()
 
     # -- set-up helpers for subclasses ------------------------------------------------
@@ -195,7 +199,14 @@ class Registry(LoggingApp):
         return Response(401, b"unauthorized\n", [("WWW-Authenticate", 'Basic realm="registry"')])
 
     def serve_file(self, package: Package) -> Response:
-        """An authorised download (Azure and friends redirect to blob storage)."""
+        """An authorised download: the bytes, or a redirect to blob storage.
+
+        ``redirect_status`` (303 for Azure; set 302 on Artifactory for its S3
+        redirect or on Gitea for presigned direct serving) sends the download
+        to a presigned URL on the second origin, which must get no credential.
+        """
+        if self.redirect_status is not None:
+            return Response(self.redirect_status, b"", [("Location", self.second.presign(package))])
         return Response(200, package.data, [("Content-Type", "application/octet-stream")])
 
     def unknown_project(self, route: Route) -> Response:

@@ -103,6 +103,7 @@ class AzureArtifacts(Registry):
     name = "azure"
     title = "Azure Artifacts (two feeds in one organisation)"
     deny_status = 403
+    REDIRECT_STATUS = 303
     ORG = "my-org"
     GUIDS: ClassVar[dict[str, str]] = {
         "team-a": "3f1c2a9e-0d4b-4c8e-9a51-7b2f6e8d0a11",
@@ -149,9 +150,6 @@ class AzureArtifacts(Registry):
                 ("WWW-Authenticate", "TFS-Federated"),
             ],
         )
-
-    def serve_file(self, package: Package) -> Response:
-        return Response(303, b"", [("Location", self.second.presign(package))])
 
 
 class _RepoManager(Registry):
