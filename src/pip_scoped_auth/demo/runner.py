@@ -299,12 +299,27 @@ def _fixed_secrets() -> dict[str, str]:
     raw = os.environ.get(SECRETS_ENV, "")
     if not raw:
         return {}
-    data = json.loads(raw)
-    return {str(k): str(v) for k, v in data.items()}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo for ``args.registry``; 0 when the shim's run is right, else 1."""
+    """Run the demo for ``args.registry``; 0 when the shim's run is right, else 1.
+
+    A pip that cannot be started or hangs ends the demo with one line, never
+    a traceback.
+    """
+    try:
+        return _demo(args)
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"pip-scoped-auth demo: could not run pip ({type(exc).__name__}); exit 1")
+        return 1
+
+
+def _demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     layout = LAYOUTS[args.registry]
     registry = layout(secrets_by_tenant=_fixed_secrets())
