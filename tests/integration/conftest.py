@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pip_scoped_auth.demo.registries import Registry
 from tests.gitlab import FakeGitLab, Token
 from tests.integration import leaks, pipenvs
+from tests.registry.fixtures import ServeRegistry
 
 MakePip = Callable[..., pipenvs.PipEnv]
 
@@ -143,12 +145,19 @@ def make_pip(tmp_path: Path, shim_wheel: Path) -> MakePip:
 
 
 def _test_secrets(request: pytest.FixtureRequest) -> dict[str, str]:
-    """secret -> display name: every FakeGitLab token of the test, and ``pip.secrets``."""
+    """secret -> display name: every FakeGitLab token and registry-layout tenant secret
+    of the test, and ``pip.secrets``."""
     secrets: dict[str, str] = {}
     for value in request.node.funcargs.values():
         if isinstance(value, FakeGitLab):
             for token in value.tokens:
                 secrets.setdefault(token.secret, f"token {token.name}")
+        registries = [value] if isinstance(value, Registry) else []
+        if isinstance(value, ServeRegistry):
+            registries += value.registries
+        for registry in registries:
+            for tenant in registry.tenants.values():
+                secrets.setdefault(tenant.secret, tenant.token_label)
     for run in pipenvs.recorded_runs():
         for n, secret in enumerate(run.secrets):
             secrets.setdefault(secret, f"pip.secrets[{n}]")
