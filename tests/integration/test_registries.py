@@ -52,7 +52,7 @@ FIXED_EDGE = [pytest.param(version, id=version) for version in EDGE_PIPS]
 #: Shim cases that wait for issue 11: (layout, first index).
 #: devpi: team-b/dev (bases=team-a/prod) lists team-a's file under
 #: /team-a/prod/+f/; read with B's page first, the shim sends B's credential.
-SHIM_XFAIL: set[tuple[str, str]] = {("devpi", "B")}
+SHIM_XFAIL: set[tuple[str, str]] = set()
 
 
 def _args(registry: Registry, first: str) -> list[str]:

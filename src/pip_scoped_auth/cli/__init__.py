@@ -45,6 +45,7 @@ COMMANDS = {
     "explain": ("pip_scoped_auth.cli.report", "cmd_explain"),
     "login": ("pip_scoped_auth.cli.keyring_cmds", "cmd_login"),
     "logout": ("pip_scoped_auth.cli.keyring_cmds", "cmd_logout"),
+    "demo": ("pip_scoped_auth.demo", "run"),
 }
 
 BROKEN_FIX = "python -m pip install --force-reinstall pip-scoped-auth"
@@ -112,6 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     logout.add_argument("index_url", metavar="INDEX_URL", help="the index URL given to login")
     logout.add_argument("-u", "--username", help="the username stored (default: the one found)")
     logout.set_defaults(func="logout")
+
+    demo = sub.add_parser(
+        "demo",
+        help="reproduce the bug and the fix on a local two-tenant registry (offline)",
+        description="Start a local registry with two tenants on one host, each readable only "
+        "with its own token, run the same pip install with the shim off and on, and print "
+        "which token the registry saw on each request (never the token itself). Exits 0 when "
+        "the shim's run is right, 1 otherwise.",
+    )
+    try:
+        from pip_scoped_auth.demo import configure_parser
+    except ImportError:
+        pass  # reported as a broken install when the command runs
+    else:
+        configure_parser(demo)
+    demo.set_defaults(func="demo")
     return parser
 
 
