@@ -202,12 +202,11 @@ class AuthState:
     def _keyring(
         self,
         lookup: Lookup,
-        base_url: str,
-        url: str,
+        services: Sequence[str],
         username: str | None,
         index_user: str | None = None,
     ) -> tuple[Login | None, str | None]:
-        """Ask keyring by ``base_url``, then by host; each question once per run.
+        """Ask keyring under ``services`` in order; each question once per run.
 
         Returns the login found (or None) and a note when an answer was set
         aside: a backend that holds one token per host may answer for another
@@ -215,7 +214,7 @@ class AuthState:
         named only by the request URL is a hint to keyring, as in pip.
         """
         note = None
-        for service in self.keyring_services(base_url, netloc_of(url), lookup.keyring_slash_first):
+        for service in services:
             key = (service, username)
             if key in self._keyring_answers:
                 answer = self._keyring_answers[key]
@@ -345,9 +344,10 @@ class AuthState:
         if learned is not None and usable(learned) and username in (None, learned.username):
             return Decision(learned, Source.LEARNED, entry)
         named_user = entry.username is not None and username == entry.username
+        services = self.keyring_services(entry.url, netloc_of(url), lookup.keyring_slash_first)
         note = None
         if named_user and (allow_keyring or keyring_for_named_user):
-            found, note = self._keyring(lookup, entry.url, url, username, entry.username)
+            found, note = self._keyring(lookup, services, username, entry.username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, entry)
         if allow_netrc:
@@ -355,7 +355,7 @@ class AuthState:
             if netrc is not None and usable(netrc, same_user=False):
                 return Decision(netrc, Source.NETRC, entry, detail=note)
         if allow_keyring and not named_user:
-            found, note = self._keyring(lookup, entry.url, url, username, entry.username)
+            found, note = self._keyring(lookup, services, username, entry.username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, entry)
         if username is not None:
@@ -380,9 +380,15 @@ class AuthState:
             if netrc is not None and usable(netrc, same_user=False):
                 return Decision(netrc, Source.NETRC, None)
         if allow_keyring:
+            # The host's own entry first (host-level, like netrc: what pip asks
+            # too), then the URL's directory, where a prompt's answer is saved.
             directory = directory_of(url) or location
             base = without_userinfo(f"{directory.origin}/{'/'.join(directory.segments)}")
-            found, _note = self._keyring(lookup, base, url, username)
+            services = (
+                netloc_of(url),
+                *self.keyring_services(base, "", lookup.keyring_slash_first),
+            )
+            found, _note = self._keyring(lookup, [s for s in services if s], username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, None)
         if username is not None:
