@@ -7,10 +7,18 @@ minimum is one page per requirement per GitLab index plus one file per
 requirement (requests to the stand-in public index are not counted: they
 carry no credentials and are the same on both sides).
 
+Every run also has a real keyring backend (``tests/keyring_backend``: a JSON
+store plus a call log), empty unless the scenario seeds it, so the report
+gives the keyring lookups pip made (``get_password``/``get_credential`` calls,
+each a process with ``--keyring-provider subprocess``), how many distinct
+service names it asked, and how many ``(service, username)`` questions it
+asked more than once. The wall time of each single pip run is printed too.
+
 Targets: no 401 for credentials given in URLs or configuration (netrc), or
 already learned earlier in the run for that scope; at most one 401 per index
 for prompt and keyring credentials (pip asks those only after a 401); never
-more requests than stock pip where stock pip succeeds.
+more requests than stock pip where stock pip succeeds; the shim never asks
+keyring the same ``(service, username)`` twice in a run (misses included).
 
 Adding a scenario is one :class:`Scenario` entry whose ``setup`` publishes
 packages and returns the :class:`Plan` (pip arguments, stdin, files in HOME).
@@ -24,6 +32,8 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +42,7 @@ from pytest_httpserver import HTTPServer
 from tests.gitlab import FakeGitLab
 from tests.gitlab.fixtures import make_fake_gitlab
 from tests.integration.pipenvs import redact
+from tests.keyring_backend import TestKeyring
 
 from bench import envs
 from bench.measure import markdown_table, verdict
@@ -55,6 +66,10 @@ class Plan:
     stdin: str | None = None
     #: Files written into the scrubbed HOME before the run: name -> content.
     home_files: dict[str, str] = field(default_factory=dict)
+    #: ``(service, username, password)`` entries put in the test keyring.
+    keyring: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Extra pip options (after the requirements' index options).
+    pip_options: list[str] = field(default_factory=list)
 
     @property
     def minimum(self) -> int:
@@ -68,6 +83,13 @@ class Scenario:
     #: A key of :data:`CHALLENGES_PER_INDEX`.
     credentials: str
     setup: Callable[[FakeGitLab, str], Plan]
+    #: The oldest pip the scenario applies to (``--keyring-provider`` is 23.1+).
+    min_pip: tuple[int, ...] = (0,)
+    #: Run pip's keyring provider as the ``keyring`` command (one process per lookup).
+    keyring_cli: bool = False
+
+    def applies_to(self, pip_version: str) -> bool:
+        return tuple(int(p) for p in pip_version.split(".")[:3]) >= self.min_pip
 
 
 def _two_projects(gitlab: FakeGitLab) -> None:
@@ -178,8 +200,48 @@ def prompt_two_indexes(gitlab: FakeGitLab, public: str) -> Plan:
     )
 
 
-#: The scenarios measured. Keyring scenarios belong here too once the keyring
-#: test rig (a backend the scrubbed environment can point at) is on main.
+def keyring_service(url: str) -> str:
+    """The service name a user stores an index under: the URL as configured, no userinfo."""
+    scheme, _, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path}"
+
+
+SUBPROCESS = ["--keyring-provider", "subprocess", "--no-input"]
+
+
+def keyring_two_indexes(named_user: bool, options: Sequence[str] = ()) -> Callable[..., Plan]:
+    """Two project indexes, each deploy token in keyring under its index URL as configured.
+
+    ``named_user``: the URLs name the token's user (``https://gitlab+deploy-token-1@host/...``),
+    so pip asks keyring before the first request; otherwise pip asks after a 401.
+    """
+
+    def setup(gitlab: FakeGitLab, public: str) -> Plan:
+        _two_projects(gitlab)
+        gitlab.add_package(P1, "pypipackage3", "0.1")
+        tokens = [gitlab.project_deploy_token(P1), gitlab.project_deploy_token(P2)]
+        urls, entries = [], []
+        for project, token in zip((P1, P2), tokens):
+            url = gitlab.project_index_url(project, username=token.username if named_user else None)
+            urls.append(url)
+            entries.append((keyring_service(url), token.username, token.secret))
+        return Plan(
+            ["pypipackage1", "pypipackage3", "pypipackage2"],
+            ["--index-url", urls[0], "--extra-index-url", urls[1]],
+            gitlab_indexes=2,
+            secrets=[t.secret for t in tokens],
+            keyring=entries,
+            pip_options=list(options),
+        )
+
+    return setup
+
+
+#: pip 23.1 added ``--keyring-provider``.
+KEYRING_PROVIDER_PIP = (23, 1)
+
+#: The scenarios measured.
 SCENARIOS: list[Scenario] = [
     Scenario("1: same PAT on both indexes, user alice", "url", same_pat("alice")),
     Scenario("2: same PAT on both indexes, user __token__", "url", same_pat("__token__")),
@@ -189,7 +251,58 @@ SCENARIOS: list[Scenario] = [
     Scenario("5: two deploy tokens, 324 first", "url", two_deploy_tokens(P2)),
     Scenario("netrc for the host, one index", "config", netrc_one_index),
     Scenario("401 prompt, two indexes, 3 packages", "prompt", prompt_two_indexes),
+    Scenario(
+        "keyring: user in both URLs, 3 packages", "keyring", keyring_two_indexes(named_user=True)
+    ),
+    Scenario(
+        "keyring: no user in the URLs, 3 packages",
+        "keyring",
+        keyring_two_indexes(named_user=False),
+    ),
+    Scenario(
+        "keyring subprocess: user in both URLs",
+        "keyring",
+        keyring_two_indexes(named_user=True, options=SUBPROCESS),
+        min_pip=KEYRING_PROVIDER_PIP,
+        keyring_cli=True,
+    ),
+    Scenario(
+        "keyring subprocess: no user in the URLs",
+        "keyring",
+        keyring_two_indexes(named_user=False, options=SUBPROCESS),
+        min_pip=KEYRING_PROVIDER_PIP,
+        keyring_cli=True,
+    ),
 ]
+
+
+@dataclass
+class Lookups:
+    """What one pip run asked the keyring, from the backend's call log."""
+
+    #: ``(service, username)`` of every read, in order (``username`` None: any user).
+    calls: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+    @property
+    def services(self) -> int:
+        """Distinct service names asked."""
+        return len({service for service, _ in self.calls})
+
+    @property
+    def repeated(self) -> list[tuple[str, str | None]]:
+        """``(service, username)`` questions asked more than once."""
+        return [k for k, n in Counter(self.calls).items() if n > 1]
+
+
+def lookup_ratio(stock: Lookups, shim: Lookups) -> str:
+    """Shim lookups over stock lookups, as a table cell."""
+    if stock.count == 0:
+        return "-" if shim.count == 0 else "inf"
+    return f"{shim.count / stock.count:.2f}"
 
 
 @dataclass
@@ -197,6 +310,9 @@ class Count:
     ok: bool
     requests: int
     challenges: int
+    #: Seconds from start to exit of the single pip run.
+    wall: float = 0.0
+    keyring: Lookups = field(default_factory=Lookups)
     #: pip's last output line when it failed (secrets masked).
     failure: str = ""
 
@@ -216,15 +332,23 @@ def run_scenario(
     gitlab = make_fake_gitlab(server)
     plan = scenario.setup(gitlab, public)
     home = workdir / "home"
-    env = envs.scrubbed_env(home)
+    keyring = TestKeyring(workdir / "keyring.json")
+    for service, username, password in plan.keyring:
+        keyring.set(service, username, password)
+    python = envs.python_of(venv)
+    keyring_env = (
+        keyring.cli_env(python, workdir / "bin") if scenario.keyring_cli else keyring.env()
+    )
+    env = envs.scrubbed_env(home, keyring_env)
     for name, content in plan.home_files.items():
         path = home / name
         path.write_text(content)
         path.chmod(0o600)
     dest = workdir / "downloads"
-    cmd = [str(envs.python_of(venv)), "-m", "pip", "download", "--no-deps", "-d", str(dest)]
+    cmd = [str(python), "-m", "pip", "download", "--no-deps", "-d", str(dest)]
+    start = time.perf_counter()
     proc = subprocess.run(
-        [*cmd, *plan.index_args, *plan.requirements],
+        [*cmd, *plan.index_args, *plan.pip_options, *plan.requirements],
         env=env,
         cwd=workdir,
         input=plan.stdin if plan.stdin is not None else "",
@@ -235,15 +359,67 @@ def run_scenario(
         # instead of the user's terminal.
         start_new_session=True,
     )
+    wall = time.perf_counter() - start
     ok = proc.returncode == 0 and len(list(dest.glob("*.whl"))) == len(plan.requirements)
     log = list(gitlab.log)
-    count = Count(ok, len(log), sum(1 for e in log if e.status == 401))
+    lookups = Lookups(keyring.lookups())
+    count = Count(ok, len(log), sum(1 for e in log if e.status == 401), wall, lookups)
     if not ok:
         lines = redact(proc.stdout + proc.stderr, plan.secrets).strip().splitlines()
         count.failure = lines[-1] if lines else f"exit {proc.returncode}"
     if verbose:
-        print(f"### {scenario.name}, {venv.name}\n\n```\n{gitlab.describe_log()}\n```\n")
+        asked = "\n".join(f"keyring: {service} {username}" for service, username in lookups.calls)
+        print(f"### {scenario.name}, {venv.name}\n\n```\n{gitlab.describe_log()}\n{asked}\n```\n")
     return count, plan
+
+
+#: Columns of the per-pip table. ``a / b`` cells are stock / shim where not said.
+HEADERS = [
+    "scenario",
+    "credentials",
+    "minimum",
+    "stock",
+    "shim",
+    "shim - minimum",
+    "shim 401s",
+    "keyring lookups",
+    "lookups shim/stock",
+    "services asked",
+    "asked twice",
+    "wall [s]",
+    "result",
+]
+
+
+def report_row(
+    scenario: Scenario, plan: Plan, base: Count, mine: Count
+) -> tuple[list[object], bool]:
+    """One table row (stock and shim side by side) and whether the shim met its targets.
+
+    ``asked twice`` counts the ``(service, username)`` questions asked more than
+    once in the run; the target is 0 for the shim. Lookups are not a target
+    against stock: the shim may ask a spelling stock pip never tries.
+    """
+    allowed = CHALLENGES_PER_INDEX[scenario.credentials] * plan.gitlab_indexes
+    ok = mine.ok and mine.challenges <= allowed and not mine.keyring.repeated
+    if base.ok:
+        ok = ok and mine.requests <= base.requests
+    row: list[object] = [
+        scenario.name,
+        scenario.credentials,
+        plan.minimum,
+        base.cell(),
+        mine.cell(),
+        f"{mine.requests - plan.minimum:+d}",
+        f"<= {allowed}",
+        f"{base.keyring.count} / {mine.keyring.count}",
+        lookup_ratio(base.keyring, mine.keyring),
+        f"{base.keyring.services} / {mine.keyring.services}",
+        f"{len(base.keyring.repeated)} / {len(mine.keyring.repeated)}",
+        f"{base.wall:.2f} / {mine.wall:.2f}",
+        verdict(ok),
+    ]
+    return row, ok
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -262,6 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     versions = args.pip or list(envs.EDGE_PIPS)
     scenarios = [s for s in SCENARIOS if args.match in s.name]
     all_ok = True
+    keyring_ok = True
     with envs.fake_gitlab() as seed, envs.empty_index() as public:
         server = seed.httpserver
         for version in versions:
@@ -269,6 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows: list[list[object]] = []
             notes: list[str] = []
             for scenario in scenarios:
+                if not scenario.applies_to(version):
+                    notes.append(
+                        f"* {scenario.name}: skipped, needs pip >= "
+                        + ".".join(map(str, scenario.min_pip))
+                    )
+                    continue
                 with tempfile.TemporaryDirectory(prefix="bench-rt-") as tmp:
                     work = Path(tmp)
                     base, _ = run_scenario(
@@ -279,39 +462,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 if not mine.ok:
                     notes.append(f"* {scenario.name}: shim pip failed: `{mine.failure}`")
-                allowed = CHALLENGES_PER_INDEX[scenario.credentials] * plan.gitlab_indexes
-                ok = mine.ok and mine.challenges <= allowed
-                if base.ok:
-                    ok = ok and mine.requests <= base.requests
+                if not base.ok:
+                    notes.append(f"* {scenario.name}: stock pip failed: `{base.failure}`")
+                row, ok = report_row(scenario, plan, base, mine)
                 all_ok = all_ok and ok
-                rows.append(
-                    [
-                        scenario.name,
-                        scenario.credentials,
-                        plan.minimum,
-                        base.cell(),
-                        mine.cell(),
-                        f"{mine.requests - plan.minimum:+d}",
-                        f"<= {allowed}",
-                        verdict(ok),
-                    ]
-                )
-            print(f"## Round trips, pip {version} (requests / 401 challenges on the GitLab)\n")
-            headers = [
-                "scenario",
-                "credentials",
-                "minimum",
-                "stock",
-                "shim",
-                "shim - minimum",
-                "shim 401s",
-                "result",
-            ]
-            print(markdown_table(headers, rows))
+                keyring_ok = keyring_ok and not mine.keyring.repeated
+                rows.append(row)
+            print(
+                f"## Round trips, pip {version} (requests / 401 challenges on the GitLab; "
+                "keyring columns and wall time: stock / shim)\n"
+            )
+            print(markdown_table(HEADERS, rows))
             print("\n".join(["", *notes, ""]))
     print(
         "round trips: 401 targets held, never more requests than stock where stock succeeds: "
         f"{verdict(all_ok)}"
+    )
+    print(
+        "round trips: the shim never asked keyring the same (service, username) twice: "
+        f"{verdict(keyring_ok)}"
     )
     return 0
 

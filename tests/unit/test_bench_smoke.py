@@ -12,7 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from bench.round_trips import HEADERS, SCENARIOS, Count, Lookups, Plan, lookup_ratio, report_row
 from bench.startup import BOOTSTRAP, extra_modules
+
+from tests.integration import pipenvs
+from tests.integration.pipenvs import NEWEST_PIP
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_ARGS = ("--sizes", "1,10", "--number", "20", "--repeat", "3", "--links", "1000")
@@ -46,3 +50,66 @@ def test_start_up_adds_nothing_but_the_bootstrap_to_sys_modules() -> None:
     off = {**env, "PIP_SCOPED_AUTH": "0"}
     extra = extra_modules(sys.executable, env, (sys.executable, off))
     assert extra == sorted(BOOTSTRAP)
+
+
+def _row(stdout: str, scenario: str) -> dict[str, str]:
+    """The cells of ``scenario``'s row in the round-trips table, by column header."""
+    lines = [line for line in stdout.splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    for line in lines[1:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if cells[0] == scenario:
+            return dict(zip(header, cells))
+    raise AssertionError(f"no row for {scenario!r}:\n{stdout}")
+
+
+def _count(requests: int, keyring: list[tuple[str, str | None]]) -> Count:
+    return Count(True, requests, 0, 1.0, Lookups(keyring))
+
+
+def test_round_trips_row_fails_when_the_shim_asks_keyring_twice() -> None:
+    """The keyring columns and the once-per-question target, without running pip."""
+    scenario = next(s for s in SCENARIOS if s.credentials == "keyring")
+    plan = Plan(["a"], [], gitlab_indexes=1, secrets=[])
+    stock = _count(2, [("https://h/simple", None), ("h", None), ("h", None)])
+    once = _count(2, [("https://h/simple/", None), ("https://h/simple", None)])
+    twice = _count(2, [("https://h/simple/", None), ("https://h/simple/", None)])
+
+    row, ok = report_row(scenario, plan, stock, once)
+    cells = dict(zip(HEADERS, map(str, row)))
+    assert ok, cells
+    assert cells["keyring lookups"] == "3 / 2"
+    assert cells["lookups shim/stock"] == "0.67"
+    assert cells["services asked"] == "2 / 2"
+    assert cells["asked twice"] == "1 / 0"
+    assert cells["wall [s]"] == "1.00 / 1.00"
+
+    row, ok = report_row(scenario, plan, stock, twice)
+    assert not ok
+    assert dict(zip(HEADERS, map(str, row)))["asked twice"] == "1 / 1"
+    assert lookup_ratio(Lookups(), Lookups()) == "-"
+
+
+@pytest.mark.integration
+def test_round_trips_benchmark_reports_keyring_lookups() -> None:
+    """One keyring scenario on the newest pip, through the keyring command (one
+    process per lookup): the shim asked keyring, never the same question twice."""
+    scenario = "keyring subprocess: no user in the URLs"
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.round_trips", "--pip", NEWEST_PIP, "-k", scenario),
+            *("--cache", str(pipenvs.cache_root())),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cells = _row(proc.stdout, scenario)
+    assert set(HEADERS) <= set(cells), proc.stdout
+    shim_lookups = int(cells["keyring lookups"].split(" / ")[1])
+    assert shim_lookups > 0, proc.stdout
+    assert cells["asked twice"].split(" / ")[1] == "0", proc.stdout
+    assert cells["result"] == "PASS", proc.stdout
+    assert "never asked keyring the same (service, username) twice: PASS" in proc.stdout
