@@ -65,6 +65,11 @@ def venv_pair(pip_version: str) -> tuple[Path, Path]:
     return stock, shim
 
 
+def version_tuple(pip_version: str) -> tuple[int, ...]:
+    """``"23.1.2"`` -> ``(23, 1, 2)``, for comparing pip versions."""
+    return tuple(int(part) for part in pip_version.split(".") if part.isdigit())
+
+
 def python_of(venv: Path) -> Path:
     return pipenvs.venv_python(venv)
 

@@ -66,8 +66,12 @@ class Plan:
     stdin: str | None = None
     #: Files written into the scrubbed HOME before the run: name -> content.
     home_files: dict[str, str] = field(default_factory=dict)
-    #: ``(service, username, password)`` entries put in the test keyring.
+    #: ``(service, username, password)`` entries put in the test keyring, the
+    #: service being an index URL as typed (see ``keyring_spelling``).
     keyring: list[tuple[str, str, str]] = field(default_factory=list)
+    #: ``pip``: store each entry under the spelling the running pip asks itself
+    #: (what ``keyring set`` after a stock pip miss gives); ``typed``: as typed.
+    keyring_spelling: str = "pip"
     #: Extra pip options (after the requirements' index options).
     pip_options: list[str] = field(default_factory=list)
 
@@ -89,7 +93,7 @@ class Scenario:
     keyring_cli: bool = False
 
     def applies_to(self, pip_version: str) -> bool:
-        return tuple(int(p) for p in pip_version.split(".")[:3]) >= self.min_pip
+        return envs.version_tuple(pip_version) >= self.min_pip
 
 
 def _two_projects(gitlab: FakeGitLab) -> None:
@@ -210,11 +214,25 @@ def keyring_service(url: str) -> str:
 SUBPROCESS = ["--keyring-provider", "subprocess", "--no-input"]
 
 
-def keyring_two_indexes(named_user: bool, options: Sequence[str] = ()) -> Callable[..., Plan]:
-    """Two project indexes, each deploy token in keyring under its index URL as configured.
+def pip_spelling(service: str, pip_version: str) -> str:
+    """The spelling of an index URL that stock ``pip_version`` asks keyring by first.
+
+    pip 23.1+ asks by the index URL with one trailing slash; older pips by the
+    URL as configured.
+    """
+    if envs.version_tuple(pip_version) >= KEYRING_PROVIDER_PIP:
+        return service.rstrip("/") + "/"
+    return service
+
+
+def keyring_two_indexes(
+    named_user: bool, options: Sequence[str] = (), spelling: str = "pip"
+) -> Callable[..., Plan]:
+    """Two project indexes, each deploy token in keyring under its index URL.
 
     ``named_user``: the URLs name the token's user (``https://gitlab+deploy-token-1@host/...``),
     so pip asks keyring before the first request; otherwise pip asks after a 401.
+    ``spelling``: see :attr:`Plan.keyring_spelling`.
     """
 
     def setup(gitlab: FakeGitLab, public: str) -> Plan:
@@ -232,6 +250,7 @@ def keyring_two_indexes(named_user: bool, options: Sequence[str] = ()) -> Callab
             gitlab_indexes=2,
             secrets=[t.secret for t in tokens],
             keyring=entries,
+            keyring_spelling=spelling,
             pip_options=list(options),
         )
 
@@ -258,6 +277,11 @@ SCENARIOS: list[Scenario] = [
         "keyring: no user in the URLs, 3 packages",
         "keyring",
         keyring_two_indexes(named_user=False),
+    ),
+    Scenario(
+        "keyring: no user in the URLs, stored as typed",
+        "keyring",
+        keyring_two_indexes(named_user=False, spelling="typed"),
     ),
     Scenario(
         "keyring subprocess: user in both URLs",
@@ -323,6 +347,7 @@ class Count:
 def run_scenario(
     scenario: Scenario,
     venv: Path,
+    pip_version: str,
     server: HTTPServer,
     public: str,
     workdir: Path,
@@ -332,8 +357,11 @@ def run_scenario(
     gitlab = make_fake_gitlab(server)
     plan = scenario.setup(gitlab, public)
     home = workdir / "home"
+    workdir.mkdir(parents=True, exist_ok=True)
     keyring = TestKeyring(workdir / "keyring.json")
     for service, username, password in plan.keyring:
+        if plan.keyring_spelling == "pip":
+            service = pip_spelling(service, pip_version)
         keyring.set(service, username, password)
     python = envs.python_of(venv)
     keyring_env = (
@@ -455,10 +483,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 with tempfile.TemporaryDirectory(prefix="bench-rt-") as tmp:
                     work = Path(tmp)
                     base, _ = run_scenario(
-                        scenario, stock, server, public, work / "stock", args.verbose
+                        scenario, stock, version, server, public, work / "stock", args.verbose
                     )
                     mine, plan = run_scenario(
-                        scenario, shim, server, public, work / "shim", args.verbose
+                        scenario, shim, version, server, public, work / "shim", args.verbose
                     )
                 if not mine.ok:
                     notes.append(f"* {scenario.name}: shim pip failed: `{mine.failure}`")
