@@ -394,7 +394,9 @@ def run_scenario(
     count = Count(ok, len(log), sum(1 for e in log if e.status == 401), wall, lookups)
     if not ok:
         lines = redact(proc.stdout + proc.stderr, plan.secrets).strip().splitlines()
-        count.failure = lines[-1] if lines else f"exit {proc.returncode}"
+        last = lines[-1] if lines else f"exit {proc.returncode}"
+        # pip's error line repeats the file URL three times: the start says why.
+        count.failure = last if len(last) <= 100 else last[:100] + "..."
     if verbose:
         asked = "\n".join(f"keyring: {service} {username}" for service, username in lookups.calls)
         print(f"### {scenario.name}, {venv.name}\n\n```\n{gitlab.describe_log()}\n{asked}\n```\n")
