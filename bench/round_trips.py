@@ -18,7 +18,8 @@ Targets: no 401 for credentials given in URLs or configuration (netrc), or
 already learned earlier in the run for that scope; at most one 401 per index
 for prompt and keyring credentials (pip asks those only after a 401); never
 more requests than stock pip where stock pip succeeds; the shim never asks
-keyring the same ``(service, username)`` twice in a run (misses included).
+keyring the same ``(service, username)`` twice in a run (misses included), and
+asks each index first by the spelling the running pip uses itself.
 
 Adding a scenario is one :class:`Scenario` entry whose ``setup`` publishes
 packages and returns the :class:`Plan` (pip arguments, stdin, files in HOME).
@@ -321,6 +322,19 @@ class Lookups:
         """``(service, username)`` questions asked more than once."""
         return [k for k, n in Counter(self.calls).items() if n > 1]
 
+    def own_spelling_first(self, index_urls: Sequence[str], pip_version: str) -> bool | None:
+        """Whether each index asked about was asked first in ``pip_version``'s own spelling.
+
+        None when no index URL was asked at all (only hosts, or nothing).
+        """
+        verdicts = []
+        for url in index_urls:
+            typed = keyring_service(url).rstrip("/")
+            asked = [svc for svc, _ in self.calls if svc in (typed, typed + "/")]
+            if asked:
+                verdicts.append(asked[0] == pip_spelling(typed, pip_version))
+        return all(verdicts) if verdicts else None
+
 
 def lookup_ratio(stock: Lookups, shim: Lookups) -> str:
     """Shim lookups over stock lookups, as a table cell."""
@@ -416,22 +430,32 @@ HEADERS = [
     "lookups shim/stock",
     "services asked",
     "asked twice",
+    "shim: pip's spelling first",
     "wall [s]",
     "result",
 ]
 
 
+def index_urls(plan: Plan) -> list[str]:
+    """The URLs given to ``--index-url``/``--extra-index-url`` in ``plan``."""
+    args = plan.index_args
+    return [args[i + 1] for i, a in enumerate(args[:-1]) if a.endswith("index-url")]
+
+
 def report_row(
-    scenario: Scenario, plan: Plan, base: Count, mine: Count
+    scenario: Scenario, plan: Plan, base: Count, mine: Count, pip_version: str
 ) -> tuple[list[object], bool]:
     """One table row (stock and shim side by side) and whether the shim met its targets.
 
     ``asked twice`` counts the ``(service, username)`` questions asked more than
-    once in the run; the target is 0 for the shim. Lookups are not a target
+    once in the run; the target is 0 for the shim, and the shim asks each index
+    first by the spelling ``pip_version`` uses itself. Lookups are not a target
     against stock: the shim may ask a spelling stock pip never tries.
     """
     allowed = CHALLENGES_PER_INDEX[scenario.credentials] * plan.gitlab_indexes
+    first = mine.keyring.own_spelling_first(index_urls(plan), pip_version)
     ok = mine.ok and mine.challenges <= allowed and not mine.keyring.repeated
+    ok = ok and first is not False
     if base.ok:
         ok = ok and mine.requests <= base.requests
     row: list[object] = [
@@ -446,6 +470,7 @@ def report_row(
         lookup_ratio(base.keyring, mine.keyring),
         f"{base.keyring.services} / {mine.keyring.services}",
         f"{len(base.keyring.repeated)} / {len(mine.keyring.repeated)}",
+        {None: "-", True: "yes", False: "no"}[first],
         f"{base.wall:.2f} / {mine.wall:.2f}",
         verdict(ok),
     ]
@@ -494,9 +519,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     notes.append(f"* {scenario.name}: shim pip failed: `{mine.failure}`")
                 if not base.ok:
                     notes.append(f"* {scenario.name}: stock pip failed: `{base.failure}`")
-                row, ok = report_row(scenario, plan, base, mine)
+                row, ok = report_row(scenario, plan, base, mine, version)
                 all_ok = all_ok and ok
-                keyring_ok = keyring_ok and not mine.keyring.repeated
+                keyring_ok = (
+                    keyring_ok
+                    and not mine.keyring.repeated
+                    and mine.keyring.own_spelling_first(index_urls(plan), version) is not False
+                )
                 rows.append(row)
             print(
                 f"## Round trips, pip {version} (requests / 401 challenges on the GitLab; "
@@ -509,7 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{verdict(all_ok)}"
     )
     print(
-        "round trips: the shim never asked keyring the same (service, username) twice: "
+        "round trips: the shim never asked keyring the same (service, username) twice, "
+        "and asked each index by this pip's own spelling first: "
         f"{verdict(keyring_ok)}"
     )
     return 0

@@ -68,25 +68,33 @@ def _count(requests: int, keyring: list[tuple[str, str | None]]) -> Count:
 
 
 def test_round_trips_row_fails_when_the_shim_asks_keyring_twice() -> None:
-    """The keyring columns and the once-per-question target, without running pip."""
+    """The keyring columns and the keyring targets, without running pip."""
     scenario = next(s for s in SCENARIOS if s.credentials == "keyring")
-    plan = Plan(["a"], [], gitlab_indexes=1, secrets=[])
-    stock = _count(2, [("https://h/simple", None), ("h", None), ("h", None)])
+    plan = Plan(["a"], ["--index-url", "https://h/simple"], gitlab_indexes=1, secrets=[])
+    stock = _count(2, [("https://h/simple/", None), ("h", None), ("h", None)])
     once = _count(2, [("https://h/simple/", None), ("https://h/simple", None)])
     twice = _count(2, [("https://h/simple/", None), ("https://h/simple/", None)])
+    typed_first = _count(2, [("https://h/simple", None), ("https://h/simple/", None)])
 
-    row, ok = report_row(scenario, plan, stock, once)
+    row, ok = report_row(scenario, plan, stock, once, "26.3")
     cells = dict(zip(HEADERS, map(str, row)))
     assert ok, cells
     assert cells["keyring lookups"] == "3 / 2"
     assert cells["lookups shim/stock"] == "0.67"
     assert cells["services asked"] == "2 / 2"
     assert cells["asked twice"] == "1 / 0"
+    assert cells["shim: pip's spelling first"] == "yes"
     assert cells["wall [s]"] == "1.00 / 1.00"
 
-    row, ok = report_row(scenario, plan, stock, twice)
+    row, ok = report_row(scenario, plan, stock, twice, "26.3")
     assert not ok
     assert dict(zip(HEADERS, map(str, row)))["asked twice"] == "1 / 1"
+
+    # pip 26.3 asks with the trailing slash; pip 22.3.1 as typed.
+    row, ok = report_row(scenario, plan, stock, typed_first, "26.3")
+    assert not ok
+    assert dict(zip(HEADERS, map(str, row)))["shim: pip's spelling first"] == "no"
+    assert report_row(scenario, plan, stock, typed_first, "22.3.1")[1]
     assert lookup_ratio(Lookups(), Lookups()) == "-"
 
 
@@ -116,5 +124,6 @@ def test_round_trips_benchmark_reports_keyring_lookups() -> None:
     shim_lookups = int(cells["keyring lookups"].split(" / ")[1])
     assert shim_lookups > 0, proc.stdout
     assert cells["asked twice"].split(" / ")[1] == "0", proc.stdout
+    assert cells["shim: pip's spelling first"] == "yes", proc.stdout
     assert cells["result"] == "PASS", proc.stdout
-    assert "never asked keyring the same (service, username) twice: PASS" in proc.stdout
+    assert "asked each index by this pip's own spelling first: PASS" in proc.stdout
