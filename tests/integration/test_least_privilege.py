@@ -411,24 +411,30 @@ def _keyring_args(pip_version: str) -> list[str]:
     return ["--keyring-provider", "import", "--no-input"]
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
-def test_a_keyring_answer_for_another_user_is_not_used(
-    tenants: Tenants, make_pip: MakePip, pip_version: str, tmp_path: Path
-) -> None:
-    """A backend holding one token per host answers for 324's user when asked for 323's."""
+def _keyring_for_another_user(
+    tenants: Tenants, make_pip: MakePip, pip_version: str, shim: bool, tmp_path: Path
+) -> PipResult:
+    """Index ``a`` names 323's user; the keyring backend answers any user with 324's token."""
     tenants.tenant("a", username="gitlab+deploy-token-323")
     tenants.tenant("b", username="gitlab+deploy-token-324")
     tenants.page("a", "pkg-a", tenants.wheel("a/files", "pkg-a"))
     keyring = TestKeyring(tmp_path / "keyring.json")
     keyring.set(f"127.0.0.1:{tenants.server.port}", *tenants.logins["b"])
-    pip = _pip(make_pip, pip_version, tenants)
-    result = pip.install(
+    return _pip(make_pip, pip_version, tenants, shim=shim).install(
         "pkg-a",
         "--index-url",
         tenants.index_url("a", with_secret=False),
         *_keyring_args(pip_version),
         env={**keyring.env(), "SCOPED_TEST_KEYRING_IGNORE_USERNAME": "1"},
     )
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_a_keyring_answer_for_another_user_is_not_used(
+    tenants: Tenants, make_pip: MakePip, pip_version: str, tmp_path: Path
+) -> None:
+    """A backend holding one token per host answers for 324's user when asked for 323's."""
+    result = _keyring_for_another_user(tenants, make_pip, pip_version, True, tmp_path)
     assert not [e for e in tenants.seen if e[1] == "b"], tenants.describe()
     assert result.returncode != 0, tenants.describe()
     assert "'gitlab+deploy-token-324'" in result.output and "not used" in result.output
@@ -437,18 +443,6 @@ def test_a_keyring_answer_for_another_user_is_not_used(
 def test_stock_pip_sends_a_keyring_answer_for_another_user(
     tenants: Tenants, make_pip: MakePip, tmp_path: Path
 ) -> None:
-    tenants.tenant("a", username="gitlab+deploy-token-323")
-    tenants.tenant("b", username="gitlab+deploy-token-324")
-    tenants.page("a", "pkg-a", tenants.wheel("a/files", "pkg-a"))
-    keyring = TestKeyring(tmp_path / "keyring.json")
-    keyring.set(f"127.0.0.1:{tenants.server.port}", *tenants.logins["b"])
-    pip = _pip(make_pip, NEWEST_PIP, tenants, shim=False)
-    result = pip.install(
-        "pkg-a",
-        "--index-url",
-        tenants.index_url("a", with_secret=False),
-        *_keyring_args(NEWEST_PIP),
-        env={**keyring.env(), "SCOPED_TEST_KEYRING_IGNORE_USERNAME": "1"},
-    )
+    result = _keyring_for_another_user(tenants, make_pip, NEWEST_PIP, False, tmp_path)
     assert result.returncode != 0
     assert any(who == "b" for _p, who, _s in tenants.requests_to("a")), tenants.describe()

@@ -258,22 +258,27 @@ def _log_decision(bridge: _PipBridge, decision: Decision, prefix: str = "") -> N
 # ---------------------------------------------------------------- deciding
 
 
-def _decide(bridge: _PipBridge, auth: Any, original_url: str) -> Decision | None:
-    """What a first request to ``original_url`` gets from the shim (None: pip decides)."""
+def _resolve(bridge: _PipBridge, auth: Any, original_url: str, **sources: bool) -> Decision | None:
+    """The resolver's decision for ``original_url`` (None: pip decides), logged once."""
     _note_untested(bridge)
     url, _netloc, (username, password) = bridge.split_auth_netloc_from_url(original_url)
     decision = bridge.state(auth).resolve(
-        auth.index_urls,
-        url,
-        username,
-        password,
-        bridge.lookup(auth),
-        allow_netrc=True,
-        keyring_for_named_user=compat.keyring_allowed(auth),
+        auth.index_urls, url, username, password, bridge.lookup(auth), **sources
     )
     if decision is not None:
         _log_decision(bridge, decision)
     return decision
+
+
+def _decide(bridge: _PipBridge, auth: Any, original_url: str) -> Decision | None:
+    """What a first request to ``original_url`` gets from the shim (None: pip decides)."""
+    return _resolve(
+        bridge,
+        auth,
+        original_url,
+        allow_netrc=True,
+        keyring_for_named_user=compat.keyring_allowed(auth),
+    )
 
 
 def _url_and_credentials_wrapper(bridge: _PipBridge) -> Callable[..., Any]:
@@ -303,22 +308,14 @@ def _url_and_credentials_wrapper(bridge: _PipBridge) -> Callable[..., Any]:
 def _new_credentials(
     bridge: _PipBridge, auth: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Decision | None:
-    original_url = _arg(args, kwargs, 0, "original_url")
-    allow_netrc = bool(_arg(args, kwargs, 1, "allow_netrc", True))
-    allow_keyring = bool(_arg(args, kwargs, 2, "allow_keyring", False))
-    url, _netloc, (username, password) = bridge.split_auth_netloc_from_url(original_url)
-    decision = bridge.state(auth).resolve(
-        auth.index_urls,
-        url,
-        username,
-        password,
-        bridge.lookup(auth),
-        allow_netrc=allow_netrc,
-        allow_keyring=allow_keyring,
+    """pip's own source lookup (its 401 path too), with pip's own permissions."""
+    return _resolve(
+        bridge,
+        auth,
+        _arg(args, kwargs, 0, "original_url"),
+        allow_netrc=bool(_arg(args, kwargs, 1, "allow_netrc", True)),
+        allow_keyring=bool(_arg(args, kwargs, 2, "allow_keyring", False)),
     )
-    if decision is not None:
-        _log_decision(bridge, decision)
-    return decision
 
 
 def _new_credentials_wrapper(bridge: _PipBridge) -> Callable[..., Any]:
