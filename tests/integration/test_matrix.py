@@ -61,6 +61,7 @@ PYTHON_CELLS = [
 ]
 
 COMPAT_DOC = pipenvs.ROOT / "docs" / "compatibility.md"
+README = pipenvs.ROOT / "README.md"
 IS_ACTIVE = "import pip._internal.network.auth, pip_scoped_auth; print(pip_scoped_auth.is_active())"
 
 
@@ -211,7 +212,8 @@ def _table_rows(text: str, first_header: str) -> dict[str, list[str]]:
 
 
 def test_compatibility_doc_matches_the_tests() -> None:
-    """Every cell of docs/compatibility.md is one these tests assert."""
+    """Every cell of docs/compatibility.md is one these tests assert; so is every
+    Python row of the README's compatibility section."""
     text = COMPAT_DOC.read_text()
     rows = _table_rows(text, "pip")
     assert tuple(rows) == ALL_PIPS
@@ -220,8 +222,10 @@ def test_compatibility_doc_matches_the_tests() -> None:
         expected = "works" if STOCK_TWO_DEPLOY_TOKENS[version] else "fails"
         assert stock.startswith(expected), f"{version}: doc says {cells[0]!r}"
         assert shim.startswith("works"), f"{version}: doc says {cells[1]!r}"
-    py_rows = _table_rows(text, "Python")
-    assert "3.11" in py_rows, "the full matrix row"
-    for python in {py for py, _ in PYTHON_CELLS}:
-        tested = set(re.findall(r"\d+\.\d+(?:\.\d+)?", py_rows[python][0]))
-        assert tested == {pip for py, pip in PYTHON_CELLS if py == python}, py_rows[python]
+    for doc in (text, README.read_text()):
+        py_rows = _table_rows(doc, "Python")
+        assert "3.11" in py_rows, "the full matrix row"
+        assert set(OTHER_PYTHONS) < set(py_rows), sorted(py_rows)
+        for python in OTHER_PYTHONS:
+            tested = set(re.findall(r"\d+\.\d+(?:\.\d+)?", py_rows[python][0]))
+            assert tested == {pip for py, pip in PYTHON_CELLS if py == python}, py_rows[python]
