@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -34,7 +36,18 @@ from pathlib import Path
 from tests.integration import pipenvs
 
 from bench import envs
-from bench.measure import CPU_MS, RSS_MIB, WALL_MS, Metric, interleave, ratio_table, run_child
+from bench.measure import (
+    CPU_MS,
+    RSS_MIB,
+    WALL_MS,
+    Metric,
+    interleave,
+    iqr,
+    markdown_table,
+    median,
+    ratio_table,
+    run_child,
+)
 
 #: What the shim may add to a bare interpreter's ``sys.modules``: the one
 #: precompiled hook module that the ``.pth`` line (and the ``.start`` entry
@@ -85,6 +98,63 @@ def importtime_rows(python: Path | str, env: Mapping[str, str], modules: Sequenc
 
 IMPORT_SYS_PTH = "zz_import_sys.pth"
 
+#: Times ``site.main()`` alone (CPU of this process, in µs) under ``-S``: the
+#: part of start-up a ``.pth`` file can change. Interpreter start and exit,
+#: which dwarf it and carry most of a busy machine's noise, are left out.
+_SITE_COST = (
+    "import time; t = time.process_time_ns(); import site; site.main(); "
+    "print((time.process_time_ns() - t) / 1000)"
+)
+
+
+VALGRIND_ARGS = ("--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
+
+
+def instructions(python: Path, runs: int = 3) -> int | None:
+    """User-space instructions of ``python -c pass`` under valgrind (None without it).
+
+    Unlike time, an instruction count does not move with the machine's load,
+    so it can resolve a 1 % difference on a busy 2-core machine. It leaves out
+    the kernel's share of start-up (exec, page faults), which the shim barely
+    adds to: so its ratio overstates the CPU-time ratio. Median of ``runs``
+    (the count varies by a few hundred instructions: hash seeds, addresses).
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    counts = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [valgrind, *VALGRIND_ARGS, str(python), "-c", "pass"],
+            capture_output=True,
+            text=True,
+            env={},
+            check=True,
+        )
+        match = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+        if match is None:
+            return None
+        counts.append(int(match.group(1).replace(",", "")))
+    return sorted(counts)[len(counts) // 2]
+
+
+def site_costs(venvs: Mapping[str, Path], runs: int, warmup: int) -> dict[str, list[float]]:
+    """``site.main()`` CPU µs per venv, interleaved like :func:`interleave`."""
+    names = list(venvs)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(warmup + runs):
+        for name in names if i % 2 == 0 else reversed(names):
+            out = subprocess.run(
+                [str(envs.python_of(venvs[name])), "-S", "-c", _SITE_COST],
+                capture_output=True,
+                text=True,
+                env={},
+                check=True,
+            )
+            if i >= warmup:
+                samples[name].append(float(out.stdout))
+    return samples
+
 
 def import_sys_venv(stock: Path) -> Path:
     """A copy of ``stock`` whose site-packages has one more ``.pth``: ``import sys``."""
@@ -125,6 +195,29 @@ def measure_python(python: str, pip_version: str | None, runs: int, warmup: int)
     vs_floor, _ = ratio_table(results, "import sys", "shim", floor_metrics)
     floor_vs_bare, _ = ratio_table(results, "bare", "import sys", floor_metrics)
     listing = importtime_rows(envs.python_of(shim), clean, extra)
+    site = site_costs(pythons, runs, warmup)
+    total = median([CPU_MS.read(x) for x in results["bare"]]) * 1000
+    site_rows = [
+        [
+            name,
+            f"{median(site[name]):.0f} (IQR {iqr(site[name]):.0f})",
+            f"{median(site[name]) - median(site['bare']):+.0f}",
+            f"{1 + (median(site[name]) - median(site['bare'])) / total:.4f}",
+        ]
+        for name in pythons
+    ]
+    site_table = markdown_table(
+        ["venv", "site.main() CPU [µs]", "vs bare [µs]", "estimated ratio vs bare"], site_rows
+    )
+    counts = {name: instructions(envs.python_of(venv)) for name, venv in pythons.items()}
+    bare_count = counts["bare"]
+    if bare_count is None:
+        count_table = "(valgrind not installed: `apt-get install valgrind` for this table)"
+    else:
+        count_table = markdown_table(
+            ["venv", "instructions", "ratio vs bare"],
+            [[n, f"{c:,}", f"{(c or 0) / bare_count:.4f}"] for n, c in counts.items()],
+        )
     setuptools_pth = any(stock.glob("lib/python*/site-packages/distutils-precedence.pth"))
     return "\n".join(
         [
@@ -136,6 +229,13 @@ def measure_python(python: str, pip_version: str | None, runs: int, warmup: int)
             vs_floor,
             "\nThe `import sys` floor itself against the bare venv:\n",
             floor_vs_bare,
+            "\nWhat `site` itself costs (`python -S -c 'import site; site.main()'`, CPU "
+            "of that call only, interleaved, same runs), and the whole-start-up ratio that "
+            f"difference gives against the bare venv's {total / 1000:.2f} ms:\n",
+            site_table,
+            "\nUser-space instructions of `python -c pass` (valgrind, `env -i`; load-independent, "
+            "an upper bound on the CPU ratio):\n",
+            count_table,
             f"\nModules the shim adds at start-up: {', '.join(extra) or '(none)'}"
             f" (allowed: {', '.join(BOOTSTRAP)}) -> {'PASS' if modules_ok else 'FAIL'}",
             "\n`-X importtime` rows of the shim venv for those modules:\n",

@@ -6,16 +6,16 @@ Python <= 3.14 and the PEP 829 entry point in ``pip_scoped_auth.start``
 same-named ``.pth`` makes ``site`` skip the ``.pth``'s import lines (3.18
 ignores them altogether).
 
-Why a top-level module of its own: it is one small precompiled file. Importing
-it costs one module; ``pip_scoped_auth._bootstrap`` would cost two (the
-package's ``__init__`` first), and the ``exec`` of the finder's source that the
-``.pth`` line used to carry cost a compile in every process (see
-docs/benchmarks.md). It imports nothing (``os`` and ``sys`` are loaded before
-``site`` runs) and does not read ``site``'s locals, which 3.15 no longer lends
-to ``.pth`` lines.
+Why a top-level module of its own: it is one small file, precompiled by pip
+at install time. Importing it costs one module; ``pip_scoped_auth._bootstrap``
+would cost two (the package's ``__init__`` first), and the ``exec`` of a
+finder's source that the ``.pth`` line used to carry compiled that source in
+every process (docs/benchmarks.md has the measurements). It imports nothing
+(``os`` and ``sys`` are loaded before ``site`` reads ``.pth`` files) and reads
+none of ``site``'s locals, which 3.15 no longer lends to ``.pth`` lines.
 
-The module itself is the finder (a module-level :func:`find_spec` is all
-:data:`sys.meta_path` needs, and no class is built at start-up). It answers
+The module itself is the finder: a module-level :func:`find_spec` is all
+:data:`sys.meta_path` needs, so no class is built at start-up. It answers
 ``None`` for every module but pip's auth module and link model; for those,
 and only then, it hands over to :mod:`pip_scoped_auth._bootstrap`.
 """

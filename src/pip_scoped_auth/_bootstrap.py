@@ -45,23 +45,19 @@ HOOK_ENTRY_POINT = f"{HOOK_MODULE}:arm"
 def pth_line() -> str:
     """The single line of ``pip_scoped_auth.pth`` (Python <= 3.14).
 
-    It imports the precompiled hook module and calls its ``arm()``, which arms
-    at most once per process (3.11-3.14 run a venv's ``.pth`` files twice).
-    ``PIP_SCOPED_AUTH=0`` is checked first, so a switched-off shim imports
-    nothing at all (``arm()`` checks it again for the ``.start`` path). The
-    ``exec`` of a three-line ``try`` is the guard: ``site`` prints a traceback
-    for a ``.pth`` line that raises, and a half-removed install (the ``.pth``
-    left, the module gone) must stay silent. Compiling those few bytes costs
-    far less than the old line's compile of a whole finder class
-    (docs/benchmarks.md). The line uses no name of ``site``'s frame, which
-    Python 3.15 no longer lends to ``.pth`` lines.
+    It imports the precompiled hook module and calls its ``arm()``, which
+    honours ``PIP_SCOPED_AUTH`` and arms at most once per process. ``site``
+    compiles the whole line every time it runs it (twice per process in a
+    3.11-3.14 venv, cpython#75723), so every character costs: the switch is
+    checked inside ``arm()``, not here, and the second run stops at the
+    ``sys.modules`` check. The ``exec`` of a one-line ``try`` is the guard:
+    ``site`` prints a traceback for a ``.pth`` line that raises, and a
+    half-removed install (the ``.pth`` left, the module gone) must stay
+    silent. Measured in docs/benchmarks.md against the other candidates. The
+    line uses no name of ``site``'s frame, which 3.15 no longer lends to it.
     """
-    off = ", ".join(repr(v) for v in sorted(_OFF_VALUES))
-    guarded = f"try:\n import {HOOK_MODULE}\n {HOOK_MODULE}.arm()\nexcept Exception:\n pass"
-    return (
-        f"import os, sys; exec({guarded!r}) "
-        f'if os.environ.get("PIP_SCOPED_AUTH", "1").strip().lower() not in ({off}) else None\n'
-    )
+    guarded = f"try:import {HOOK_MODULE} as h;h.arm()\nexcept Exception:pass"
+    return f'import sys; "{HOOK_MODULE}" in sys.modules or exec({guarded!r})\n'
 
 
 def start_line() -> str:

@@ -94,9 +94,44 @@ def test_the_pth_line_arms_without_site_locals() -> None:
     assert _run_pth_line(_bootstrap.pth_line(), [str(ROOT / "src")]) == "True True"
 
 
-def test_the_pth_line_imports_nothing_when_switched_off() -> None:
+def test_the_pth_line_arms_nothing_when_switched_off() -> None:
     out = _run_pth_line(_bootstrap.pth_line(), [str(ROOT / "src")], {"PIP_SCOPED_AUTH": "off"})
-    assert out == "False False"
+    assert out == "False True"
+
+
+def test_the_pth_line_twice_arms_once() -> None:
+    """3.11-3.14 run a venv's ``.pth`` lines twice."""
+    code = (
+        "import sys; sys.path[:0] = sys.argv[2:]; exec(sys.argv[1], {}); exec(sys.argv[1], {}); "
+        "print(sum(getattr(f, 'pip_scoped_auth_finder', False) for f in sys.meta_path))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", code, _bootstrap.pth_line(), str(ROOT / "src")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.strip() == "1", proc.stderr
+
+
+def test_the_hook_module_imports_nothing() -> None:
+    """Importing and arming the hook adds exactly one module to a bare ``python -S``.
+
+    This is the check that catches a stray stdlib import (``typing`` once
+    doubled ``python -c pass``, see docs/benchmarks.md).
+    """
+    code = (
+        # site has imported os before it reads any .pth file
+        "import os, sys; sys.path[:0] = sys.argv[1:]; before = set(sys.modules); "
+        "import _pip_scoped_auth_hook as h; h.arm(); print(sorted(set(sys.modules) - before))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(ROOT / "src")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.strip() == "['_pip_scoped_auth_hook']", proc.stderr
 
 
 def test_the_pth_line_is_silent_when_the_hook_module_is_gone(tmp_path: Path) -> None:
