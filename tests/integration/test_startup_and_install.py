@@ -16,8 +16,9 @@ import pytest
 from pip_scoped_auth import _bootstrap
 from tests.gitlab import FakeGitLab
 from tests.integration import pipenvs
-from tests.integration.conftest import P1, P2, MakePip, two_deploy_tokens
+from tests.integration.conftest import MakePip, two_deploy_tokens
 from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipEnv
+from tests.integration.test_provenance import _check
 
 #: The three files the shim puts at the top of site-packages.
 START_FILES = ("pip_scoped_auth.pth", "pip_scoped_auth.start", f"{_bootstrap.HOOK_MODULE}.py")
@@ -113,13 +114,7 @@ def test_pep829_start_entry_alone_arms_the_hook(
     assert start_up(pip.python, pip.env()) == ([], True)
     tokens, args = two_deploy_tokens(projects)
     pip.secrets.extend(t.secret for t in tokens.values())
-    result = pip.install(*args)
-    assert result.returncode == 0, result.redacted()
-    files = projects.file_requests()
-    assert {e.project_id for e in files} == {P1, P2}, projects.describe_log()
-    assert all(e.status == 200 and e.token is tokens[e.project_id] for e in files), (
-        projects.describe_log()
-    )
+    _check(pip.install(*args), projects, dict(tokens))
 
 
 def test_importing_pip_auth_activates_the_shim(make_pip: MakePip) -> None:
