@@ -4,7 +4,9 @@ This module must stay import-light: it is imported (with
 :mod:`pip_scoped_auth._bootstrap`) as soon as pip imports its auth module, and
 by anything that calls :func:`activate`. Heavier modules load only inside the
 functions below. Interpreter start-up itself imports nothing of this package:
-the ``.pth`` line defines its own tiny finder.
+the ``.pth`` line (3.15+: the ``.start`` entry point) arms the top-level
+module ``_pip_scoped_auth_hook``, which imports this package only when pip
+imports its auth module.
 """
 
 __version__ = "0.1.0"

@@ -1,12 +1,15 @@
-"""The start-up hook: standard library only, and cheap.
+"""The hand-over from the start-up hook to the pip layer: standard library only.
 
-The ``.pth`` file runs in every Python process of the environment, so it
-imports nothing at all: its one line (:data:`PTH_LINE`) defines a tiny finder
-class and puts it at the front of :data:`sys.meta_path`. That finder answers
-``None`` for every module except pip's auth module and link model
-(:data:`TARGETS`); for those, and only then, it imports this module and hands
-over to :class:`ScopedAuthFinder`, which lets pip's module load and then gives
-it to :mod:`pip_scoped_auth.pip_layer`, the first heavy import.
+Interpreter start-up runs only :mod:`_pip_scoped_auth_hook` (a top-level
+module of its own, armed by the ``.pth`` line on Python <= 3.14 and by the
+PEP 829 ``.start`` entry point on 3.15+). That finder answers ``None`` for
+every module except pip's auth module and link model (:data:`TARGETS`); for
+those, and only then, it imports this module and hands over to
+:class:`ScopedAuthFinder`, which lets pip's module load and then gives it to
+:mod:`pip_scoped_auth.pip_layer`, the first heavy import.
+
+This module also writes the two start-up files (:func:`pth_line`,
+:func:`start_line`); the tests check the shipped files against them.
 """
 
 import os
@@ -33,42 +36,37 @@ TARGETS = frozenset(
 
 _OFF_VALUES = frozenset({"0", "false", "off", "no"})
 
-#: The finder the ``.pth`` line defines, as source. Kept here, readable, and
-#: checked against the shipped ``pip_scoped_auth.pth`` by the tests.
-LAZY_FINDER = f"""\
-class PipScopedAuthLazyFinder:
-    pip_scoped_auth_finder = True
-    targets = frozenset({sorted(TARGETS)!r})
-
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name not in cls.targets:
-            return None
-        try:
-            from pip_scoped_auth import _bootstrap
-        except Exception:
-            return None
-        return _bootstrap.ScopedAuthFinder().find_spec(name, path, target)
-
-sys.meta_path.insert(0, PipScopedAuthLazyFinder)
-"""
+#: The start-up module (``src/_pip_scoped_auth_hook.py``, installed top-level)
+#: and its entry point, shared by the ``.pth`` line and the ``.start`` file.
+HOOK_MODULE = "_pip_scoped_auth_hook"
+HOOK_ENTRY_POINT = f"{HOOK_MODULE}:arm"
 
 
 def pth_line() -> str:
-    """The single line of ``pip_scoped_auth.pth``.
+    """The single line of ``pip_scoped_auth.pth`` (Python <= 3.14).
 
-    The cheap checks come first, so the finder's source is compiled at most
-    once per process: the switch (``PIP_SCOPED_AUTH``), then "already armed".
-    Python 3.11's ``site`` runs every ``.pth`` of a venv twice (once from
-    ``venv()``, once from ``main()``), and some set-ups add site-packages again.
+    It imports the precompiled hook module and calls its ``arm()``, which
+    honours ``PIP_SCOPED_AUTH`` and arms at most once per process. ``site``
+    compiles the whole line every time it runs it (twice per process in a
+    3.11-3.14 venv, cpython#75723), so every character costs: the switch is
+    checked inside ``arm()``, not here, and the second run stops at the
+    ``sys.modules`` check. The ``exec`` of a one-line ``try`` is the guard:
+    ``site`` prints a traceback for a ``.pth`` line that raises, and a
+    half-removed install (the ``.pth`` left, the module gone) must stay
+    silent. Measured in docs/benchmarks.md against the other candidates. The
+    line uses no name of ``site``'s frame, which 3.15 no longer lends to it.
     """
-    off = ", ".join(repr(v) for v in sorted(_OFF_VALUES))
-    return (
-        f"import os, sys; exec({LAZY_FINDER!r}) "
-        f'if os.environ.get("PIP_SCOPED_AUTH", "1").strip().lower() not in ({off}) '
-        'and not any(getattr(f, "pip_scoped_auth_finder", False) for f in sys.meta_path) '
-        "else None\n"
-    )
+    guarded = f"try:import {HOOK_MODULE} as h;h.arm()\nexcept Exception:pass"
+    return f'import sys; "{HOOK_MODULE}" in sys.modules or exec({guarded!r})\n'
+
+
+def start_line() -> str:
+    """The single entry of ``pip_scoped_auth.start`` (PEP 829, Python 3.15+).
+
+    Same stem as the ``.pth``: 3.15+ then skips the ``.pth``'s import line and
+    calls this entry point instead, with no arguments.
+    """
+    return f"{HOOK_ENTRY_POINT}\n"
 
 
 def is_ours(finder: object) -> bool:
@@ -138,23 +136,12 @@ def on_import(module: "ModuleType") -> None:
     except Exception as exc:
         # The pip layer reports its own failures; this only catches one that
         # cannot even be imported (wrapt missing, a broken install).
-        warn_once(f"cannot load ({type(exc).__name__}: {exc}); pip runs unpatched")
+        try:
+            from pip_scoped_auth.core.notice import warn_once
 
-
-_warned = False
-
-
-def warn_once(message: str) -> None:
-    """Print one line on stderr, once per process: the only output at default verbosity."""
-    global _warned
-    if _warned:
-        return
-    _warned = True
-    try:
-        sys.stderr.write(f"WARNING: pip-scoped-auth: {message}\n")
-        sys.stderr.flush()
-    except Exception:  # noqa: S110 - a closed stderr must not break pip
-        pass
+            warn_once(f"cannot load ({type(exc).__name__}: {exc}); pip runs unpatched")
+        except Exception:  # noqa: S110 - a broken install must not break pip
+            pass
 
 
 def arm(force: bool = False) -> bool:

@@ -128,8 +128,9 @@ def _run_checked(
         )
 
 
-def build_wheel(out_dir: Path) -> Path:
-    """Build this project's wheel with the test environment's hatchling."""
+def build_wheel(out_dir: Path, source: Path = ROOT) -> Path:
+    """Build this project's wheel (from ``source``: the checkout or an unpacked
+    sdist) with the test environment's hatchling."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("pip_scoped_auth-*.whl"):
         old.unlink()
@@ -144,7 +145,7 @@ def build_wheel(out_dir: Path) -> Path:
             "-q",
             "-w",
             out_dir,
-            ROOT,
+            source,
         ],
         "building the project wheel",
     )
@@ -395,22 +396,49 @@ def ensure_base_python_with_shim(pip_version: str, wheel: Path) -> Path:
     return Path((root / ".python").read_text())
 
 
-def find_python(version: str) -> str | None:
-    """An interpreter for ``version`` ("3.9"): ``python3.9`` on PATH, else pyenv's.
+def project_python(version: str) -> Path:
+    """The interpreter a ``tools/setup.d`` step installs for ``version`` (3.14 only)."""
+    return cache_root() / f"python{version}" / "bin" / f"python{version}"
 
-    pyenv's shims are on PATH even for versions that are not selected, and
-    then fail, so every candidate is run once before it is trusted.
+
+def pyenv_root() -> Path:
+    """``$(pyenv root)``: ``PYENV_ROOT``, else what ``pyenv root`` says, else ``~/.pyenv``."""
+    configured = os.environ.get("PYENV_ROOT")
+    if configured:
+        return Path(configured)
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        try:
+            out = subprocess.run([pyenv, "root"], capture_output=True, text=True, timeout=30)
+            if out.returncode == 0 and out.stdout.strip():
+                return Path(out.stdout.strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return Path.home() / ".pyenv"
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter for ``version`` ("3.9"): ``python3.9`` on PATH, pyenv's, or ours.
+
+    Looked for in order: ``python3.X`` on PATH, pyenv's versions folder
+    (``$(pyenv root)/versions/3.X.*``, where these machines keep 3.9, 3.10,
+    3.12 and 3.13 without putting them on PATH), and the wrapper that
+    ``tools/setup.d/30-python314.sh`` installs in the test cache. pyenv's
+    shims are on PATH even for versions that are not selected, and then fail,
+    so every candidate is run once before it is trusted.
     """
     candidates: list[str] = []
     found = shutil.which(f"python{version}")
     if found:
         candidates.append(found)
-    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
     candidates += [
         str(p)
-        for p in sorted((pyenv_root / "versions").glob(f"{version}.*/bin/python{version}"))
+        for p in sorted((pyenv_root() / "versions").glob(f"{version}.*/bin/python{version}"))
         if p.parent.parent.name.replace(".", "").isdigit()
     ]
+    ours = project_python(version)
+    if ours.is_file():
+        candidates.append(str(ours))
     for candidate in candidates:
         try:
             if python_version(candidate) == version:
@@ -420,12 +448,24 @@ def find_python(version: str) -> str | None:
     return None
 
 
+def how_to_get_python(version: str) -> str:
+    """The loud skip message for a missing interpreter: where we looked, how to get it."""
+    pyenv = pyenv_root() / "versions" / f"{version}.*"
+    looked = f"python{version} on PATH, {pyenv}, {project_python(version)}"
+    if version == "3.14":
+        fix = "run `bash tools/setup.d/30-python314.sh` (Debian's archive, about a minute)"
+    else:
+        fix = f"run `pyenv install {version}` (or put python{version} on PATH)"
+    return f"NO PYTHON {version} on this machine (looked for {looked}): {fix}"
+
+
 #: pip releases that cannot run on a Python: (pip prefix, first Python it fails on).
 #: 22.x and 23.0 vendor a pkg_resources that needs ``pkgutil.ImpImporter`` and
 #: 22.0 imports ``distutils``; both are gone in 3.12 (docs/pip-internals.md, 9).
 _PIP_MAX_PYTHON = {"22.": (3, 12), "23.0": (3, 12)}
-#: pip releases' Requires-Python floor, where it is above 3.9.
-_PIP_MIN_PYTHON = {"26.3": (3, 10)}
+#: pip's Requires-Python floor where it is above 3.9: (first pip with it, floor).
+#: pip 26.1 dropped Python 3.9.
+_PIP_MIN_PYTHON = {"26.1": (3, 10)}
 
 
 def _vtuple(version: str) -> tuple[int, ...]:
@@ -440,10 +480,16 @@ def pip_python_problem(pip_version: str, py: str) -> str | None:
             return (
                 f"pip {pip_version} cannot run on Python {py} (needs < {'.'.join(map(str, limit))})"
             )
-    for prefix, floor in _PIP_MIN_PYTHON.items():
-        if pip_version.startswith(prefix) and pyv < floor:
+    for first, floor in _PIP_MIN_PYTHON.items():
+        if _vtuple(pip_version) >= _vtuple(first) and pyv < floor:
             return f"pip {pip_version} requires Python >= {'.'.join(map(str, floor))}, not {py}"
     return None
+
+
+def edge_pips_for_python(py: str) -> tuple[str, str]:
+    """The oldest and newest pip of :data:`ALL_PIPS` that run on Python ``py``."""
+    runnable = [v for v in ALL_PIPS if pip_python_problem(v, py) is None]
+    return runnable[0], runnable[-1]
 
 
 def pips_for_test(

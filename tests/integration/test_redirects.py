@@ -18,7 +18,7 @@ from werkzeug import Request, Response
 
 from tests.gitlab import build_wheel
 from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP
+from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipEnv, PipResult
 
 
 @dataclass
@@ -37,6 +37,21 @@ class TwoIndexes:
     def index_url(self, prefix: str) -> str:
         host = f"127.0.0.1:{self.server.port}"
         return f"http://user:{self.tokens[prefix]}@{host}/{prefix}/simple"
+
+    def install(self, pip: PipEnv) -> PipResult:
+        """``pip install redirected`` with index A first and index B as the extra one."""
+        pip.secrets.extend(self.tokens.values())
+        return pip.install(
+            "redirected",
+            "--index-url",
+            self.index_url("a"),
+            "--extra-index-url",
+            self.index_url("b"),
+        )
+
+    def file_target_tokens(self) -> list[str | None]:
+        """Whose token each request for the redirect target (B's file) carried."""
+        return [who for path, who in self.seen if path.startswith("/b/files/")]
 
     def handle(self, request: Request) -> Response:
         prefix = request.path.split("/")[1]
@@ -74,32 +89,15 @@ def two_indexes(httpserver: HTTPServer) -> TwoIndexes:
 def test_same_host_redirect_gets_the_targets_credentials(
     two_indexes: TwoIndexes, make_pip: MakePip, pip_version: str
 ) -> None:
-    pip = make_pip(pip_version)
-    pip.secrets.extend(two_indexes.tokens.values())
-    result = pip.install(
-        "redirected",
-        "--index-url",
-        two_indexes.index_url("a"),
-        "--extra-index-url",
-        two_indexes.index_url("b"),
-    )
+    result = two_indexes.install(make_pip(pip_version))
     assert result.returncode == 0, result.redacted()
-    target = [who for path, who in two_indexes.seen if path.startswith("/b/files/")]
-    assert target == ["b"], two_indexes.seen
+    assert two_indexes.file_target_tokens() == ["b"], two_indexes.seen
 
 
 def test_stock_pip_carries_the_source_token_across_the_redirect(
     two_indexes: TwoIndexes, make_pip: MakePip
 ) -> None:
-    pip = make_pip(NEWEST_PIP, shim=False)
-    pip.secrets.extend(two_indexes.tokens.values())
-    result = pip.install(
-        "redirected",
-        "--index-url",
-        two_indexes.index_url("a"),
-        "--extra-index-url",
-        two_indexes.index_url("b"),
-    )
+    result = two_indexes.install(make_pip(NEWEST_PIP, shim=False))
     assert result.returncode != 0, result.redacted()
-    target = [who for path, who in two_indexes.seen if path.startswith("/b/files/")]
+    target = two_indexes.file_target_tokens()
     assert target and target[0] == "a", two_indexes.seen

@@ -1,5 +1,6 @@
-"""How the shim is installed and loaded: the ``.pth`` file, laziness, the kill switch,
-and what happens on a pip whose internals it does not recognise."""
+"""How the shim is installed and loaded: the ``.pth`` file and its PEP 829 ``.start``
+twin, laziness, the kill switch, and what happens on a pip whose internals it
+does not recognise."""
 
 from __future__ import annotations
 
@@ -12,10 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from pip_scoped_auth import _bootstrap
 from tests.gitlab import FakeGitLab
 from tests.integration import pipenvs
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP
+from tests.integration.conftest import MakePip, two_deploy_tokens
+from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipEnv
+from tests.integration.test_provenance import _check
+
+#: The three files the shim puts at the top of site-packages.
+START_FILES = ("pip_scoped_auth.pth", "pip_scoped_auth.start", f"{_bootstrap.HOOK_MODULE}.py")
+PEP829_SITE = Path(__file__).with_name("pep829_site.py")
 
 MODULES_AT_START = (
     "import json, sys; print(json.dumps({'modules': sorted(m for m in sys.modules"
@@ -54,6 +61,60 @@ def test_python_start_up_loads_only_the_bootstrap(make_pip: MakePip, pip_version
     pip = make_pip(pip_version)
     assert (site_packages(pip.python) / "pip_scoped_auth.pth").is_file()
     assert start_up(pip.python, pip.env()) == ([], True)
+
+
+def assert_start_files(site_dir: Path, python: Path | str) -> None:
+    """The ``.pth``, its ``.start`` twin and the hook module, precompiled for ``python``."""
+    for name in START_FILES:
+        assert (site_dir / name).is_file(), f"{name} missing in {site_dir}"
+    tag = subprocess.run(
+        [str(python), "-c", "import sys; print(sys.implementation.cache_tag)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    pyc = site_dir / "__pycache__" / f"{_bootstrap.HOOK_MODULE}.{tag}.pyc"
+    assert pyc.is_file(), f"the hook module is not precompiled: no {pyc}"
+
+
+def pep829_interpreter(pip: PipEnv) -> Path:
+    """A stand-in for ``python3.15`` in ``pip``'s venv: ``-S``, then PEP 829's start-up.
+
+    The venv's own interpreter runs with ``-S`` (no ``.pth`` file is
+    processed), and ``pep829_site.py`` then does what Python 3.15's ``site``
+    does with the venv's site-packages: path lines, ``.pth`` import lines only
+    where no same-named ``.start`` exists, then every ``.start`` entry point.
+    """
+    site_dir = site_packages(pip.python)
+    wrapper = pip.workdir / "python-pep829"
+    wrapper.write_text(
+        f'#!/bin/sh\nexec "{pip.python}" -S "{PEP829_SITE}" --site-packages "{site_dir}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+def test_pep829_start_entry_alone_arms_the_hook(
+    projects: FakeGitLab, make_pip: MakePip, pip_version: str
+) -> None:
+    """Python 3.15+: the ``.start`` entry point, not the ``.pth`` line, arms the hook.
+
+    Without the entry points (``PEP829_SKIP_START``) nothing is armed, so no
+    ``.pth`` line did it; with them the hook is armed, start-up has imported
+    nothing of ours but the hook, ``PIP_SCOPED_AUTH=0`` still wins, and pip
+    sends each project its own deploy token (stock 22.3 sends the wrong one).
+    """
+    pip = make_pip(pip_version)
+    site_dir = site_packages(pip.python)
+    assert_start_files(site_dir, pip.python)
+    pip.interpreter = pep829_interpreter(pip)
+    assert start_up(pip.python, pip.env({"PEP829_SKIP_START": "1"})) == ([], False)
+    assert start_up(pip.python, pip.env({"PIP_SCOPED_AUTH": "0"})) == ([], False)
+    assert start_up(pip.python, pip.env()) == ([], True)
+    tokens, args = two_deploy_tokens(projects)
+    pip.secrets.extend(t.secret for t in tokens.values())
+    _check(pip.install(*args), projects, dict(tokens))
 
 
 def test_importing_pip_auth_activates_the_shim(make_pip: MakePip) -> None:
@@ -120,7 +181,7 @@ def test_user_install_puts_the_pth_in_user_site(tmp_path: Path, shim_wheel: Path
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     user_site = site_packages(base, user=True, env=env)
-    assert (user_site / "pip_scoped_auth.pth").is_file()
+    assert_start_files(user_site, base)
     assert start_up(base, env)[1], "the user-site .pth did not arm the hook"
     assert python.exists()
 
@@ -135,7 +196,7 @@ def test_editable_install_puts_the_pth_in_site_packages(tmp_path: Path) -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (site_packages(python) / "pip_scoped_auth.pth").is_file()
+    assert_start_files(site_packages(python), python)
     env = pipenvs.scrubbed_env(tmp_path / "home")
     # wrapt is not installed here, and that must not matter at start-up.
     assert start_up(python, env) == ([], True)
@@ -207,13 +268,46 @@ def test_pip_errors_pass_through_unchanged(make_pip: MakePip) -> None:
     assert "Traceback" not in result.output
 
 
-def test_the_shipped_pth_is_the_bootstrap_line() -> None:
-    """The one-line finder in the .pth is generated from ``_bootstrap.pth_line()``."""
-    from pip_scoped_auth import _bootstrap
+def test_the_shipped_start_files_are_the_bootstrap_lines() -> None:
+    """The ``.pth`` and ``.start`` lines are generated by ``_bootstrap``; their stems match.
 
-    shipped = (pipenvs.ROOT / "src" / "pip_scoped_auth.pth").read_text()
-    assert shipped == _bootstrap.pth_line()
-    assert shipped.count("\n") == 1
+    PEP 829 pairs them by stem: a ``.start`` named otherwise would leave 3.15+
+    running the ``.pth``'s import line too, and 3.18+ would run nothing.
+    """
+    src = pipenvs.ROOT / "src"
+    shipped = {p.name for p in src.iterdir() if p.suffix in (".pth", ".start")}
+    assert shipped == {"pip_scoped_auth.pth", "pip_scoped_auth.start"}
+    pth, start = (
+        (src / "pip_scoped_auth.pth").read_text(),
+        (src / "pip_scoped_auth.start").read_text(),
+    )
+    assert pth == _bootstrap.pth_line() and pth.count("\n") == 1
+    assert start == _bootstrap.start_line() == f"{_bootstrap.HOOK_MODULE}:arm\n"
+    assert (src / f"{_bootstrap.HOOK_MODULE}.py").is_file()
+
+
+def test_wheel_and_sdist_carry_the_start_files(tmp_path: Path, shim_wheel: Path) -> None:
+    """The wheel has the three start-up files at its top; so has the sdist, and
+    the wheel built from that sdist (what a ``pip install`` of the sdist does)."""
+    import tarfile
+    import zipfile
+
+    assert set(START_FILES) <= set(zipfile.ZipFile(shim_wheel).namelist())
+    out = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d", str(out)],
+        cwd=pipenvs.ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (sdist,) = out.glob("pip_scoped_auth-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        members = {m.name.split("/", 1)[1] for m in tar.getmembers() if "/" in m.name}
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    assert {f"src/{name}" for name in START_FILES} <= members
+    (tree,) = (tmp_path / "unpacked").iterdir()
+    wheel_from_sdist = pipenvs.build_wheel(tmp_path / "wheel", tree)
+    assert set(START_FILES) <= set(zipfile.ZipFile(wheel_from_sdist).namelist())
 
 
 def test_host_python_is_not_touched() -> None:

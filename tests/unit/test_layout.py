@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "diagnostics": {"core", "pip_layer", "_bootstrap", "__init__"},
     "cli": {"core", "pip_layer", "diagnostics", "demo", "__init__"},
     # The start-up hook hands a just-imported pip module to the pip layer.
-    "_bootstrap": {"pip_layer"},
+    "_bootstrap": {"pip_layer", "core"},
     "__init__": {"_bootstrap", "pip_layer"},
     "__main__": {"cli"},
     # The demo runs pip as a subprocess, never imports it; it writes the .pth

@@ -13,6 +13,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
+from pip_scoped_auth.core.notice import warn_once
 from pip_scoped_auth.core.versions import version_tuple
 
 __all__ = [
@@ -160,19 +161,3 @@ def keyring_allowed(auth: Any) -> bool:
         provider = auth.__dict__.get("_keyring_provider", "auto")
         return bool(auth.use_keyring) and provider != "disabled"
     return bool(getattr(auth, "prompting", False))
-
-
-_warned = False
-
-
-def warn_once(message: str) -> None:
-    """Print one line on stderr, once per process: the only output at default verbosity."""
-    global _warned
-    if _warned:
-        return
-    _warned = True
-    try:
-        sys.stderr.write(f"WARNING: pip-scoped-auth: {message}\n")
-        sys.stderr.flush()
-    except Exception:  # noqa: S110 - a closed stderr must not break pip
-        pass

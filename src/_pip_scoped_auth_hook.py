@@ -1,0 +1,75 @@
+"""pip-scoped-auth's start-up hook: the only code that runs in every Python process.
+
+Both start-up paths call :func:`arm`: the ``pip_scoped_auth.pth`` line on
+Python <= 3.14 and the PEP 829 entry point in ``pip_scoped_auth.start``
+(``_pip_scoped_auth_hook:arm``) on 3.15+, where a ``.start`` file beside the
+same-named ``.pth`` makes ``site`` skip the ``.pth``'s import lines (3.18
+ignores them altogether).
+
+Why a top-level module of its own: it is one small file, precompiled by pip
+at install time. Importing it costs one module; ``pip_scoped_auth._bootstrap``
+would cost two (the package's ``__init__`` first), and the ``exec`` of a
+finder's source that the ``.pth`` line used to carry compiled that source in
+every process (docs/benchmarks.md has the measurements). It imports nothing
+(``os`` and ``sys`` are loaded before ``site`` reads ``.pth`` files) and reads
+none of ``site``'s locals, which 3.15 no longer lends to ``.pth`` lines.
+
+The module itself is the finder: a module-level :func:`find_spec` is all
+:data:`sys.meta_path` needs, so no class is built at start-up. It answers
+``None`` for every module but pip's auth module and link model; for those,
+and only then, it hands over to :mod:`pip_scoped_auth._bootstrap`.
+"""
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+#: Marks this module as one of our finders (``_bootstrap.is_ours``, ``disarm``).
+pip_scoped_auth_finder = True
+
+#: pip's auth module and link model, and pipenv's vendored copies of them.
+#: Must equal ``pip_scoped_auth._bootstrap.TARGETS`` (a unit test checks).
+TARGETS = frozenset(
+    {
+        "pip._internal.network.auth",
+        "pip._internal.models.link",
+        "pipenv.patched.pip._internal.network.auth",
+        "pipenv.patched.pip._internal.models.link",
+    }
+)
+
+#: ``PIP_SCOPED_AUTH`` values that switch the shim off (as ``_bootstrap``).
+OFF_VALUES = frozenset({"0", "false", "off", "no"})
+
+
+def find_spec(name: str, path: "Any" = None, target: "Any" = None) -> "Any":
+    """Answer only for :data:`TARGETS`, through ``_bootstrap`` (imported only then)."""
+    if name not in TARGETS:
+        return None
+    try:
+        from pip_scoped_auth import _bootstrap
+    except Exception:
+        return None
+    return _bootstrap.ScopedAuthFinder().find_spec(name, path, target)
+
+
+def arm() -> None:
+    """Put this module at the front of :data:`sys.meta_path`, at most once per process.
+
+    ``site`` may run it more than once (3.11-3.14 process a venv's ``.pth``
+    files twice, cpython#75723), and ``pip_scoped_auth.activate()`` may have
+    armed already: any finder of ours on the path means done. Never raises:
+    it runs before the user's first line.
+    """
+    try:
+        if os.environ.get("PIP_SCOPED_AUTH", "1").strip().lower() in OFF_VALUES:
+            return
+        for finder in sys.meta_path:
+            if getattr(finder, "pip_scoped_auth_finder", False):
+                return
+        sys.meta_path.insert(0, sys.modules[__name__])
+    except Exception:  # noqa: S110 - start-up must never fail because of us
+        pass
