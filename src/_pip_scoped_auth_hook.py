@@ -1,8 +1,9 @@
 """pip-scoped-auth's start-up hook: the only code that runs in every Python process.
 
-Both start-up paths call :func:`arm`: the ``pip_scoped_auth.pth`` line on
-Python <= 3.14 and the PEP 829 entry point in ``pip_scoped_auth.start``
-(``_pip_scoped_auth_hook:arm``) on 3.15+, where a ``.start`` file beside the
+Both start-up paths arm it: the ``pip_scoped_auth.pth`` line on Python <= 3.14
+imports it (importing arms), and the PEP 829 entry point in
+``pip_scoped_auth.start`` (``_pip_scoped_auth_hook:arm``) imports it and calls
+:func:`arm` on 3.15+, where a ``.start`` file beside the
 same-named ``.pth`` makes ``site`` skip the ``.pth``'s import lines (3.18
 ignores them altogether).
 
@@ -73,3 +74,9 @@ def arm() -> None:
         sys.meta_path.insert(0, sys.modules[__name__])
     except Exception:  # noqa: S110 - start-up must never fail because of us
         pass
+
+
+# Importing this module is what arms it: the ``.pth`` line is a plain
+# ``import`` (the cheapest executable line), and the ``.start`` entry point's
+# call of :func:`arm` after the import is then a no-op.
+arm()

@@ -43,21 +43,20 @@ HOOK_ENTRY_POINT = f"{HOOK_MODULE}:arm"
 
 
 def pth_line() -> str:
-    """The single line of ``pip_scoped_auth.pth`` (Python <= 3.14).
+    """The single line of ``pip_scoped_auth.pth`` (Python <= 3.14): a plain import.
 
-    It imports the precompiled hook module and calls its ``arm()``, which
-    honours ``PIP_SCOPED_AUTH`` and arms at most once per process. ``site``
-    compiles the whole line every time it runs it (twice per process in a
-    3.11-3.14 venv, cpython#75723), so every character costs: the switch is
-    checked inside ``arm()``, not here, and the second run stops at the
-    ``sys.modules`` check. The ``exec`` of a one-line ``try`` is the guard:
-    ``site`` prints a traceback for a ``.pth`` line that raises, and a
-    half-removed install (the ``.pth`` left, the module gone) must stay
-    silent. Measured in docs/benchmarks.md against the other candidates. The
-    line uses no name of ``site``'s frame, which 3.15 no longer lends to it.
+    Importing the precompiled hook module arms it (once; ``PIP_SCOPED_AUTH``
+    is honoured inside). ``site`` compiles the line every time it runs it
+    (twice per process in a 3.11-3.14 venv, cpython#75723), and a second run
+    of a plain import is a dictionary lookup. This is the cheapest executable
+    line measured (docs/benchmarks.md): an ``exec`` of a ``try`` around the
+    import, which kept a half-removed install (the ``.pth`` left, the module
+    gone) from making ``site`` print its "Error processing line" report, cost
+    0.8 % of ``python -c pass`` in every process, for a state ``pip
+    uninstall`` never leaves. The line uses no name of ``site``'s frame,
+    which 3.15 no longer lends to it.
     """
-    guarded = f"try:import {HOOK_MODULE} as h;h.arm()\nexcept Exception:pass"
-    return f'import sys; "{HOOK_MODULE}" in sys.modules or exec({guarded!r})\n'
+    return f"import {HOOK_MODULE}\n"
 
 
 def start_line() -> str:
