@@ -236,8 +236,8 @@ def test_stock_pip_sends_the_index_token_to_a_direct_url(
 def _inheritance(tenants: Tenants, wrong_status: int, alice_lists_it: bool) -> dict[str, str]:
     """``bob`` inherits from ``alice`` (devpi ``bases=``): bob's page lists alice's file."""
     tenants.wrong_status = wrong_status
-    tenants.tenant("bob")
-    tenants.tenant("alice")
+    tenants.tenant("bob", username="bob")
+    tenants.tenant("alice", username="alice")
     path = tenants.wheel("alice/files", "pkg-a")
     tenants.page("bob", "pkg-a", path)
     if alice_lists_it:
@@ -298,6 +298,34 @@ def test_a_file_listed_by_two_pages_gets_its_own_scopes_credential(
     for prefix in ("bob", "alice"):
         pages = [who for path, who, _s in tenants.requests_to(prefix) if "/simple/" in path]
         assert pages and set(pages) == {prefix}, tenants.describe()
+
+
+@pytest.mark.parametrize("first", ["bob", "alice"])
+def test_explain_agrees_with_what_the_install_does(
+    tenants: Tenants, make_pip: MakePip, first: str
+) -> None:
+    """``explain FILE`` names the credential the install then sends for that file, and why."""
+    from tests.integration.test_cli import cli
+
+    urls = _inheritance(tenants, 403, alice_lists_it=True)
+    pip = _pip(make_pip, NEWEST_PIP, tenants)
+    second = "alice" if first == "bob" else "bob"
+    options = ["--index-url", urls[first], "--extra-index-url", urls[second]]
+    file_url = tenants.base + next(p for p in tenants.files if p.startswith("/alice/files/"))
+    explained = cli(pip, "explain", file_url, *options)
+    assert explained.returncode == 0, explained.redacted()
+    assert "First request: scope" in explained.stdout, explained.stdout
+    assert "/alice/: user 'alice' with a password from index-url" in explained.stdout
+    result = pip.install("pkg-a", "--no-input", *options)
+    assert result.returncode == 0, result.redacted()
+    files = [(who, status) for path, who, status in tenants.seen if path.startswith("/alice/files")]
+    assert files == [("alice", 200)], tenants.describe()
+    decided = [line for line in result.output.splitlines() if "pip-scoped-auth: listed on" in line]
+    assert any(
+        "/alice/simple/pkg-a/: user 'alice' with a password" in line
+        and "its own index scope lists it" in line
+        for line in decided
+    ), result.redacted()
 
 
 #: What stock pip sends for alice's file (listed by both pages), by pip and order.
