@@ -26,6 +26,7 @@ from pip_scoped_auth.core.versions import version_tuple
 from tests.gitlab import FakeGitLab
 from tests.integration import pipenvs
 from tests.integration.conftest import P1, P2, MakePip, two_deploy_tokens
+from tests.integration.doc_tables import table_rows
 from tests.integration.pipenvs import ALL_PIPS, PipEnv
 from tests.integration.test_credential_sources import assert_tokens, install, keyring_case
 from tests.integration.test_provenance import _check, _two_projects_two_tokens
@@ -186,27 +187,11 @@ def test_python_cells_pep658_metadata(
         )
 
 
-def _table_rows(text: str, first_header: str) -> dict[str, list[str]]:
-    """Rows of the markdown table whose first header cell is ``first_header``."""
-    rows: dict[str, list[str]] = {}
-    in_table = False
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and cells[0] == first_header:
-            in_table = True
-            continue
-        if in_table and not line.startswith("|"):
-            break
-        if in_table and not set(cells[0]) <= set("-: "):
-            rows[cells[0]] = cells[1:]
-    return rows
-
-
 def test_compatibility_doc_matches_the_tests() -> None:
     """Every cell of docs/compatibility.md is one these tests assert; so is every
     Python row of the README's compatibility section."""
     text = COMPAT_DOC.read_text()
-    rows = _table_rows(text, "pip")
+    rows = table_rows(text, "pip")
     assert tuple(rows) == ALL_PIPS
     for version, cells in rows.items():
         stock, shim = cells[0].lower(), cells[1].lower()
@@ -214,7 +199,7 @@ def test_compatibility_doc_matches_the_tests() -> None:
         assert stock.startswith(expected), f"{version}: doc says {cells[0]!r}"
         assert shim.startswith("works"), f"{version}: doc says {cells[1]!r}"
     for doc in (text, README.read_text()):
-        py_rows = _table_rows(doc, "Python")
+        py_rows = table_rows(doc, "Python")
         assert "3.11" in py_rows, "the full matrix row"
         assert set(OTHER_PYTHONS) < set(py_rows), sorted(py_rows)
         for python in OTHER_PYTHONS:

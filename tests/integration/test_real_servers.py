@@ -29,6 +29,7 @@ import pytest
 
 from tests.integration import leaks
 from tests.integration.conftest import MakePip
+from tests.integration.doc_tables import table_rows
 from tests.integration.pipenvs import NEWEST_PIP, OLDEST_PIP, ROOT, PipEnv, PipResult
 from tests.realservers import (
     AccessEntry,
@@ -248,30 +249,15 @@ REAL_SERVERS_DOC = ROOT / "docs" / "real-servers.md"
 SETUP_STEP = ROOT / "tools" / "setup.d" / "20-servers.sh"
 
 
-def _doc_table(text: str, first_header: str) -> dict[str, list[str]]:
-    rows: dict[str, list[str]] = {}
-    in_table = False
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and cells[0] == first_header:
-            in_table = True
-            continue
-        if in_table and not line.startswith("|"):
-            break
-        if in_table and not set(cells[0]) <= set("-: "):
-            rows[cells[0]] = cells[1:]
-    return rows
-
-
 def test_real_servers_doc_matches_the_tests() -> None:
     """docs/real-servers.md names the pinned server versions and the results asserted here."""
     text = REAL_SERVERS_DOC.read_text()
     pins = dict(re.findall(r'"([a-z-]+)==([0-9.]+)"', SETUP_STEP.read_text()))
     assert set(pins) == {"pypiserver", "devpi-server"}, pins
-    components = _doc_table(text, "component")
+    components = table_rows(text, "component")
     for name, version in pins.items():
         assert components[name][0] == version, f"{name}: doc {components[name][0]}, pin {version}"
-    results = _doc_table(text, "pip")
+    results = table_rows(text, "pip")
     assert [row for row in results if row.startswith("stock")] == [f"stock {v}" for v in STOCK_PIPS]
     for version in STOCK_PIPS:
         expected = "works" if version in STOCK_SCOPED else "fails"

@@ -373,21 +373,22 @@ def _seed_wheels(directory: Path, packages: Sequence[tuple[str, str]]) -> list[P
 
 
 @dataclass
-class PypiserverStack:
-    """Two pypiserver instances behind one nginx, one ``location`` (and credential) each."""
+class _Stack:
+    """Tenants behind one nginx host:port, one ``location`` (and credential) each."""
 
     nginx: Nginx
     tenants: dict[str, Tenant]
-    #: Package each tenant serves (the only one in its directory).
+    #: Package each tenant serves (pypiserver: the only one in its directory;
+    #: devpi: held by that index, bob's page lists alice's too by inheritance).
     packages: dict[str, str]
-    #: The "public index" pypiserver redirects unknown projects to: another
-    #: origin (its own nginx, no auth, 404 for everything) that must get no token.
-    public: Nginx | None = None
+
+    #: The index page below a tenant's prefix.
+    simple = "simple/"
 
     def index_url(self, label: str, auth: bool = True) -> str:
         tenant = self.tenants[label]
         host = self.nginx.origin.replace("http://", "")
-        return f"http://{tenant.url_auth() if auth else ''}{host}{tenant.prefix}simple/"
+        return f"http://{tenant.url_auth() if auth else ''}{host}{tenant.prefix}{self.simple}"
 
     def owner(self, path: str) -> str:
         """The tenant whose prefix holds ``path`` (``"?"`` for none)."""
@@ -395,6 +396,15 @@ class PypiserverStack:
             if path.startswith(tenant.prefix):
                 return label
         return "?"
+
+
+@dataclass
+class PypiserverStack(_Stack):
+    """Two pypiserver instances behind one nginx, one ``location`` (and credential) each."""
+
+    #: The "public index" pypiserver redirects unknown projects to: another
+    #: origin (its own nginx, no auth, 404 for everything) that must get no token.
+    public: Nginx | None = None
 
 
 @contextmanager
@@ -501,27 +511,14 @@ def _upload(port: int, index: str, auth: tuple[str, str], name: str, wheel: Path
 
 
 @dataclass
-class DevpiStack:
+class DevpiStack(_Stack):
     """devpi-server with ``alice/dev`` and ``bob/dev`` (bases=alice/dev) behind nginx."""
 
-    nginx: Nginx
-    tenants: dict[str, Tenant]
-    #: Package held by each index (bob's page lists alice's too, by inheritance).
-    packages: dict[str, str]
-    port: int
+    port: int = 0
     #: devpi answers an unknown project with 404 itself: no other origin.
     public: Nginx | None = None
 
-    def index_url(self, label: str, auth: bool = True) -> str:
-        tenant = self.tenants[label]
-        host = self.nginx.origin.replace("http://", "")
-        return f"http://{tenant.url_auth() if auth else ''}{host}{tenant.prefix}+simple/"
-
-    def owner(self, path: str) -> str:
-        for label, tenant in self.tenants.items():
-            if path.startswith(tenant.prefix):
-                return label
-        return "?"
+    simple = "+simple/"
 
 
 @contextmanager
