@@ -164,10 +164,18 @@ def _site_dirs() -> list[str]:
 
 
 def _start_files() -> tuple[str, ...]:
-    """This package's ``.pth`` (and any other start-up file it ships) per site directory."""
+    """The start-up file this interpreter's ``site`` reads, per site directory.
+
+    The ``.pth`` on Python <= 3.14; from 3.15 (PEP 829) the ``.start`` file
+    too, which 3.15+ reads instead of the ``.pth``'s import line. A ``.start``
+    file alone does nothing on 3.14 and older.
+    """
+    patterns = ["pip_scoped_auth*.pth"]
+    if sys.version_info >= (3, 15):
+        patterns.append("pip_scoped_auth*.start")
     found: list[str] = []
     for directory in _site_dirs():
-        for pattern in ("pip_scoped_auth*.pth", "pip_scoped_auth*.start"):
+        for pattern in patterns:
             found += sorted(glob.glob(os.path.join(glob.escape(directory), pattern)))
     return tuple(found)
 
