@@ -534,15 +534,15 @@ def devpi_stack(root: Path) -> Iterator[DevpiStack]:
     tools = require_tools()
     bin_dir = tools.venv / "bin"
     serverdir = root / "devpi"
-    root_password = secrets.token_urlsafe(18)
+    # A prefix: token_urlsafe may start with "-", which argparse would read as an option.
+    root_password = "pw-" + secrets.token_urlsafe(18)
     subprocess.run(
         [
             str(bin_dir / "devpi-init"),
             "--serverdir",
             str(serverdir),
             "--no-root-pypi",
-            "--root-passwd",
-            root_password,
+            f"--root-passwd={root_password}",
         ],
         check=True,
         capture_output=True,
@@ -583,7 +583,7 @@ def devpi_stack(root: Path) -> Iterator[DevpiStack]:
         admin = ("root", root_password)
         for user in ("alice", "bob"):
             # devpi's own users; nginx's credentials (the tenants' tokens) are separate.
-            password = secrets.token_urlsafe(12)
+            password = "pw-" + secrets.token_urlsafe(12)
             _devpi_request(
                 port, "PUT", f"/{user}", admin, json.dumps({"password": password}).encode()
             )
