@@ -1,6 +1,6 @@
 """Benchmark 4: credential lookup with many indexes on one host, and provenance memory.
 
-In-process and pip-free: :class:`ScopeTable.lookup` and :meth:`AuthState.resolve`
+In-process and pip-free: :meth:`ScopeTable.entry_for` and :meth:`AuthState.resolve`
 with 1, 10, 100 and 1,000 configured indexes on one host, for request URLs of
 several depths (9 path segments is a real GitLab file URL; deeper ones add
 segments below the index). The scope table probes a dict once per path
@@ -28,16 +28,16 @@ from functools import partial
 
 from bench.measure import markdown_table, verdict
 from pip_scoped_auth.core.provenance import Provenance
-from pip_scoped_auth.core.resolver import AuthState, Lookup
+from pip_scoped_auth.core.resolver import AuthState, PipSources
 from pip_scoped_auth.core.scopes import ScopeTable
 from pip_scoped_auth.core.secrets import Login
 
 HOST = "https://gl.example"
 DEPTHS = (9, 16, 32, 64)
-#: Lookup with 1,000 indexes may cost at most this much more than with 1.
+#: A lookup with 1,000 indexes may cost at most this much more than with 1.
 GROWTH_LIMIT = 1.5
 
-_NO_SOURCES = Lookup(netrc=lambda url: None, keyring=lambda url, user: None)
+_NO_SOURCES = PipSources(netrc=lambda url: None, keyring=lambda url, user: None)
 
 
 def index_urls(count: int) -> list[str]:
@@ -77,11 +77,11 @@ def measure_size(n: int, number: int, repeat: int) -> tuple[list[float], float]:
     row: list[float] = []
     for depth in DEPTHS:
         url = request_url(target, depth)
-        assert table.lookup(url) is not None
-        row.append(per_call_us(partial(table.lookup, url), number, repeat))
+        assert table.entry_for(url) is not None
+        row.append(per_call_us(partial(table.entry_for, url), number, repeat))
     miss = request_url(n + 7, DEPTHS[0])
-    assert table.lookup(miss) is None
-    row.append(per_call_us(partial(table.lookup, miss), number, repeat))
+    assert table.entry_for(miss) is None
+    row.append(per_call_us(partial(table.entry_for, miss), number, repeat))
     resolve = partial(state.resolve, urls, request_url(target, DEPTHS[0]), None, None, _NO_SOURCES)
     assert resolve() is not None
     row.append(per_call_us(resolve, number, repeat))

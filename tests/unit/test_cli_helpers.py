@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pip_scoped_auth.cli import build_parser
 from pip_scoped_auth.cli.keyring_cmds import service_name
-from pip_scoped_auth.core.resolver import AuthState, Decision, Source
+from pip_scoped_auth.core.resolver import Decision, Source
 from pip_scoped_auth.core.scopes import ScopeTable
 from pip_scoped_auth.core.secrets import Login
 from pip_scoped_auth.core.urls import redact_url
@@ -48,7 +48,7 @@ def test_login_service_is_the_resolvers_keyring_key() -> None:
     url = "https://u@h.example/a/simple"
     entry = ScopeTable().add(url)
     assert entry is not None
-    assert service_name(url) == AuthState().keyring_key(entry) == "https://h.example/a/simple"
+    assert service_name(url) == entry.url == "https://h.example/a/simple"
 
 
 def test_decision_describe_hides_a_lone_username() -> None:

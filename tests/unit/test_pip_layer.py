@@ -114,6 +114,8 @@ def test_a_listed_file_gets_its_pages_login_and_the_next_page_after_a_403() -> N
     file_url = f"{HOST}/alice/+f/ab/pkg-1.0.whl"
     for index, login in ((bob, ("bob", "TB")), (alice, ("alice", "TA"))):
         page = f"{index}/pkg/"
+        # pip asks for the page's credentials, sends them, and hooks the answer.
+        assert auth._get_url_and_credentials(page)[1:] == login
         auth.handle_401(_response(page, 200, _basic(*login), html=True))
         link_module.Link(file_url, comes_from=page)
     # alice's own scope lists it: her login, although bob's page listed it first.

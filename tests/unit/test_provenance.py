@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pip_scoped_auth.core.provenance import Provenance
-from pip_scoped_auth.core.resolver import AuthState, Lookup, Source
+from pip_scoped_auth.core.resolver import AuthState, PipSources, Source
 from pip_scoped_auth.core.secrets import Login
 from pip_scoped_auth.core.urls import origin_of
 
@@ -33,10 +33,10 @@ def test_link_inherits_the_credentials_its_page_was_read_with() -> None:
     prov = Provenance()
     prov.page_fetched(PAGE, Login.of("gitlab+deploy-token-1", "T1"))
     assert prov.link_listed(FILE + "#sha256=ab12", PAGE)
-    (found,) = prov.lookup(FILE)
+    (found,) = prov.pages_listing(FILE)
     assert found.login == Login.of("gitlab+deploy-token-1", "T1")
     # PEP 658 metadata of a listed file follows the file.
-    (meta,) = prov.lookup(FILE + ".metadata")
+    (meta,) = prov.pages_listing(FILE + ".metadata")
     assert meta.login == Login.of("gitlab+deploy-token-1", "T1")
 
 
@@ -44,7 +44,7 @@ def test_anonymous_pages_give_anonymous_links() -> None:
     prov = Provenance()
     prov.page_fetched(PAGE, None)
     prov.link_listed(FILE, PAGE)
-    (found,) = prov.lookup(FILE)
+    (found,) = prov.pages_listing(FILE)
     assert found.login is None
 
 
@@ -53,13 +53,13 @@ def test_links_to_another_origin_inherit_nothing() -> None:
     prov.page_fetched(PAGE, Login.of("u", "T1"))
     assert not prov.link_listed("http://cdn.test/files/pkg.whl", PAGE)
     assert not prov.link_listed("https://gl.test:8000/files/pkg.whl", PAGE)
-    assert prov.lookup("http://cdn.test/files/pkg.whl") == ()
+    assert prov.pages_listing("http://cdn.test/files/pkg.whl") == ()
 
 
 def test_unknown_pages_record_nothing() -> None:
     prov = Provenance()
     assert not prov.link_listed(FILE, PAGE)
-    assert prov.lookup(FILE) == () and len(prov) == 0
+    assert prov.pages_listing(FILE) == () and len(prov) == 0
 
 
 def test_every_page_that_lists_a_file_is_kept_in_order() -> None:
@@ -70,15 +70,15 @@ def test_every_page_that_lists_a_file_is_kept_in_order() -> None:
     prov.link_listed(FILE, PAGE)
     prov.link_listed(FILE, other)
     prov.link_listed(FILE, PAGE)  # listed again by the same page: no duplicate
-    assert [p.login for p in prov.lookup(FILE)] == [Login.of("u", "T1"), Login.of("u", "T2")]
+    assert [p.login for p in prov.pages_listing(FILE)] == [Login.of("u", "T1"), Login.of("u", "T2")]
 
 
 def test_lookup_ignores_fragment_userinfo_and_host_case() -> None:
     prov = Provenance()
     prov.page_fetched(PAGE, Login.of("u", "T1"))
     prov.link_listed(FILE + "#sha256=ab12", PAGE)
-    assert prov.lookup(FILE.replace("gl.test", "GL.TEST")) != ()
-    assert prov.lookup(FILE.replace("http://", "http://x:y@")) != ()
+    assert prov.pages_listing(FILE.replace("gl.test", "GL.TEST")) != ()
+    assert prov.pages_listing(FILE.replace("http://", "http://x:y@")) != ()
 
 
 def test_the_map_is_bounded() -> None:
@@ -87,8 +87,8 @@ def test_the_map_is_bounded() -> None:
     for i in range(100):
         prov.link_listed(f"http://gl.test:8000/files/{i}.whl", PAGE)
     assert 5 <= len(prov) <= 10
-    assert prov.lookup("http://gl.test:8000/files/99.whl") != ()
-    assert prov.lookup("http://gl.test:8000/files/0.whl") == ()
+    assert prov.pages_listing("http://gl.test:8000/files/99.whl") != ()
+    assert prov.pages_listing("http://gl.test:8000/files/0.whl") == ()
 
 
 def test_resolver_puts_provenance_before_path_scopes() -> None:
@@ -101,7 +101,7 @@ def test_resolver_puts_provenance_before_path_scopes() -> None:
     group_page = "http://gl.test:8000/api/v4/groups/10/-/packages/pypi/simple/pkg/"
     prov.page_fetched(group_page, Login.of("u1", "T1"))
     prov.link_listed(FILE, group_page)
-    lookup = Lookup(netrc=lambda url: None, keyring=lambda url, user: None)
+    lookup = PipSources(netrc=lambda url: None, keyring=lambda url, user: None)
     decision = state.resolve(urls, FILE, None, None, lookup)
     assert decision is not None and decision.source == Source.PAGE
     assert decision.credentials == ("u1", "T1")

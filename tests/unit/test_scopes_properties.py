@@ -142,7 +142,7 @@ def test_no_text_makes_the_scope_code_raise(text: str) -> None:
         index_scope(candidate)
         split_userinfo(candidate)
         table = ScopeTable.from_urls([candidate, "http://u:p@h.test/simple"])
-        table.lookup(candidate)
+        table.entry_for(candidate)
 
 
 #: Hypothesis never generates surrogates by itself; pip's strings can hold them
@@ -166,12 +166,13 @@ def test_lone_surrogates_do_not_raise(text: str) -> None:
 @SETTINGS
 @given(index_urls, request_urls)
 def test_lookup_never_crosses_origins(indexes: list[str], url: str) -> None:
-    hit = ScopeTable.from_urls(indexes).lookup(url)
+    hit = ScopeTable.from_urls(indexes).entry_for(url)
     location = request_location(url)
     if hit is not None:
         assert location is not None
-        assert hit.scope.origin == location.origin
-        assert hit.scope.contains(location)
+        # The same origin, or the http origin an https URL upgrades; never https -> http.
+        assert location.origin.accepts_credentials_of(hit.scope.origin)
+        assert location.segments[: len(hit.scope.segments)] == hit.scope.segments
 
 
 @SETTINGS
@@ -205,7 +206,7 @@ def test_idna_maps_only_what_the_wire_maps() -> None:
     assert strasse is not None
     assert request_location("http://straße.test/x") != strasse
     table = ScopeTable.from_urls(["http://u:t@strasse.test/simple"])
-    assert table.lookup("http://straße.test/files/x") is None
+    assert table.entry_for("http://straße.test/files/x") is None
 
 
 def test_ipv6_spellings_are_one_origin() -> None:
@@ -224,22 +225,27 @@ def brute_force(indexes: list[str], url: str) -> Scope | None:
     location = request_location(url)
     if location is None:
         return None
-    best: Scope | None = None
-    for index in indexes:
-        scope = index_scope(index)
-        if scope is None or scope.origin != location.origin:
-            continue
-        if location.segments[: len(scope.segments)] != scope.segments:
-            continue
-        if best is None or len(scope.segments) > len(best.segments):
-            best = scope
-    return best
+    # The URL's own origin first; an https URL with no scope there falls back
+    # to the plain-http origin it upgrades (never the reverse).
+    for origin in (location.origin, location.origin.downgraded()):
+        best: Scope | None = None
+        for index in indexes:
+            scope = index_scope(index)
+            if scope is None or scope.origin != origin:
+                continue
+            if location.segments[: len(scope.segments)] != scope.segments:
+                continue
+            if best is None or len(scope.segments) > len(best.segments):
+                best = scope
+        if best is not None:
+            return best
+    return None
 
 
 @SETTINGS
 @given(index_urls, request_urls)
 def test_longest_segment_boundary_scope_wins(indexes: list[str], url: str) -> None:
-    hit = ScopeTable.from_urls(indexes).lookup(url)
+    hit = ScopeTable.from_urls(indexes).entry_for(url)
     expected = brute_force(indexes, url)
     assert (hit.scope if hit else None) == expected
 
@@ -253,7 +259,7 @@ def test_a_prefix_that_is_not_a_segment_never_matches(ids: list[str], wanted: st
     table = ScopeTable.from_urls(
         f"http://u{i}:t{i}@gl.test/api/v4/projects/{i}/packages/pypi/simple" for i in ids
     )
-    hit = table.lookup(f"http://gl.test/api/v4/projects/{wanted}/packages/pypi/files/a/b.whl")
+    hit = table.entry_for(f"http://gl.test/api/v4/projects/{wanted}/packages/pypi/files/a/b.whl")
     if wanted in ids:
         assert hit is not None and hit.login.reveal() == (f"u{wanted}", f"t{wanted}")
     else:
@@ -290,7 +296,7 @@ def test_respelled_urls_get_equal_answers(indexes: list[str], pair: tuple[str, s
     assert location is not None
     covering = f"{location.origin}/{'/'.join(location.segments[:1])}/simple"
     table = ScopeTable.from_urls([*indexes, f"{covering}".replace("://", "://u:t@", 1)])
-    a, b = table.lookup(plain), table.lookup(other)
+    a, b = table.entry_for(plain), table.entry_for(other)
     assert a == b
     assert a is not None
 
@@ -311,7 +317,7 @@ def test_encoded_dot_segments_are_dot_segments() -> None:
     assert request_location("http://h.test/a/b/%2e%2E/c") == request_location("http://h.test/a/c")
     assert request_location("http://h.test/a/%2E/b") == request_location("http://h.test/a/b")
     table = ScopeTable.from_urls(["http://u:t@h.test/a/b/simple"])
-    assert table.lookup("http://h.test/a/b/%2e%2e/c/x") is None
+    assert table.entry_for("http://h.test/a/b/%2e%2e/c/x") is None
 
 
 def test_origin_of_default_port_prints_without_it() -> None:

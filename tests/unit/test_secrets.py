@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pip_scoped_auth.core.provenance import Provenance
-from pip_scoped_auth.core.resolver import AuthState, Decision, Lookup, Source
+from pip_scoped_auth.core.resolver import AuthState, Decision, PipSources, Source
 from pip_scoped_auth.core.scopes import CredentialStore, ScopeTable
 from pip_scoped_auth.core.secrets import Login, Secret
 
@@ -43,7 +43,7 @@ def test_no_public_object_prints_its_secret(secret: str) -> None:
         "https://reg.test/a/files/x.whl",
         None,
         None,
-        Lookup(netrc=lambda u: None, keyring=lambda u, n: None),
+        PipSources(netrc=lambda u: None, keyring=lambda u, n: None),
     )
     assert isinstance(decision, Decision) and decision.credentials == ("user", secret)
     objects: list[object] = [
@@ -55,7 +55,7 @@ def test_no_public_object_prints_its_secret(secret: str) -> None:
         prov,
         state,
         decision,
-        *prov.lookup("https://reg.test/a/files/x.whl"),
+        *prov.pages_listing("https://reg.test/a/files/x.whl"),
         Decision(
             Login(secret, None), Source.USERNAME_ONLY, entry
         ),  # a lone username may be a token

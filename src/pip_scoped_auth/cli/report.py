@@ -100,7 +100,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("  (no index: --no-index)")
     for position, url in enumerate(indexes.index_urls):
         print(f"  {_label(indexes, position):<16} {redact_url(url)}")
-        entry = view.table.lookup(url)
+        entry = view.table.entry_for(url)
         decision = view.effective(entry) if entry is not None else None
         if entry is None:
             print("    not an http(s) index: pip decides, as without the shim")
@@ -136,7 +136,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print("Indexes (the scopes pip-scoped-auth builds from them):")
     _print_sources(indexes, view.answers)
     for position, index_url in enumerate(indexes.index_urls):
-        scope = view.table.lookup(index_url)
+        scope = view.table.entry_for(index_url)
         shown = scope.scope if scope is not None else "(not http(s): no scope)"
         print(f"  {_label(indexes, position):<16} {redact_url(index_url)}")
         print(f"    scope {shown}")
@@ -157,7 +157,7 @@ def _explain_decision(view: View, url: str, location: Scope) -> None:
         print("Decision: the URL carries its own username and password; pip sends those")
         print("          (rule 1: credentials in the request URL always win).")
         return
-    entry = view.table.lookup(url)
+    entry = view.table.entry_for(url)
     if entry is None:
         same_host = view.table.scopes_on(location.origin)
         if not same_host:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["warn_once"]
+__all__ = ["reset", "warn_once"]
 
 _warned = False
 
@@ -25,3 +25,9 @@ def warn_once(message: str) -> None:
         sys.stderr.flush()
     except Exception:  # noqa: S110 - a closed stderr must not break pip
         pass
+
+
+def reset() -> None:
+    """Make the warning line available again (``unpatch_all``: a fresh start)."""
+    global _warned
+    _warned = False

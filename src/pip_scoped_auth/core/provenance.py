@@ -15,7 +15,7 @@ resolver can prefer the page whose own scope contains the file and, after a
 
 Pure logic, no pip imports. The pip layer feeds it two events: "page P
 answered to login C" (:meth:`Provenance.page_fetched`) and "page P lists link
-L" (:meth:`Provenance.link_listed`), and asks :meth:`Provenance.lookup` for a
+L" (:meth:`Provenance.link_listed`), and asks :meth:`Provenance.pages_listing` for a
 request URL.
 
 Memory: one dict slot per link, keyed by a 16-byte BLAKE2b digest of the
@@ -36,7 +36,7 @@ from itertools import islice
 from typing import NamedTuple, TypeVar, Union
 
 from pip_scoped_auth.core.secrets import Login
-from pip_scoped_auth.core.urls import origin_and_rest
+from pip_scoped_auth.core.urls import origin_and_rest, request_location, upgraded_origin
 
 __all__ = ["DEFAULT_LINK_LIMIT", "PageAuth", "Provenance", "url_key"]
 
@@ -80,8 +80,8 @@ class Provenance:
         self._link_limit = link_limit
         self._links: dict[bytes, _Listed] = {}
         self._pages: dict[bytes, PageAuth] = {}
-        #: Origins where some page was read with credentials: the shim decides there.
-        self.credentialed_origins: set[str] = set()
+        #: Hosts where some page was read with credentials: the shim decides there.
+        self.credentialed_hosts: set[str] = set()
         # pip creates a page's links one after another: remember the last page.
         self._last_page: tuple[str, PageAuth | None] = ("", None)
 
@@ -97,7 +97,9 @@ class Provenance:
         self._pages = _trimmed(self._pages, _PAGE_LIMIT)
         self._last_page = ("", None)
         if login is not None and not login.empty:
-            self.credentialed_origins.add(origin)
+            location = request_location(page_url)
+            if location is not None:
+                self.credentialed_hosts.add(location.origin.host)
 
     def page(self, page_url: str) -> PageAuth | None:
         last_url, last = self._last_page
@@ -110,8 +112,10 @@ class Provenance:
     def link_listed(self, link_url: str, page_url: str) -> bool:
         """Record that ``page_url`` lists ``link_url``; True if recorded.
 
-        Only same-origin links of a page we saw answer are recorded: a link to
-        another origin never inherits the page's credentials. Every page that
+        Only same-origin links of a page we saw answer are recorded (and
+        https links of a plain-http page on the same host and default ports,
+        the upgrade requests allows too): a link to another origin, or from
+        https down to http, never inherits the page's credentials. Every page that
         lists a URL is kept, in listing order (pip reads ``--index-url``
         before the extras, and of equally good candidates takes the first it
         read, so the first listing page is the one pip builds its link from).
@@ -120,7 +124,7 @@ class Provenance:
         if page is None:
             return False
         origin, rest = origin_and_rest(link_url)
-        if origin != page.origin:
+        if origin != page.origin and origin != upgraded_origin(page.origin):
             return False
         key = _digest(origin + rest)
         known = self._links.get(key)
@@ -134,7 +138,7 @@ class Provenance:
             self._links[key] = (*known, page)
         return True
 
-    def lookup(self, url: str) -> tuple[PageAuth, ...]:
+    def pages_listing(self, url: str) -> tuple[PageAuth, ...]:
         """The pages that listed ``url`` (or the file whose PEP 658 metadata it is), in order."""
         origin, rest = origin_and_rest(url)
         if not origin:
@@ -147,7 +151,7 @@ class Provenance:
             if found is None:
                 continue
             pages = (found,) if isinstance(found, PageAuth) else found
-            return tuple(p for p in pages if p.origin == origin)
+            return tuple(p for p in pages if origin in (p.origin, upgraded_origin(p.origin)))
         return ()
 
     def __len__(self) -> int:

@@ -1,7 +1,7 @@
-"""Which credentials a request URL gets: the scoped replacement for pip's lookup.
+"""Which credentials a request URL gets: the scoped replacement for pip's sources.
 
 No pip imports: pip's netrc and keyring access come in as callables
-(:class:`Lookup`), so the order of sources is unit-testable on its own.
+(:class:`PipSources`), so the order of sources is unit-testable on its own.
 
 Order for a request URL (first answer wins; a login a server already
 rejected for this very URL with 401 or 403 is skipped wherever it turns up):
@@ -43,33 +43,78 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Protocol
 
 from pip_scoped_auth.core.provenance import PageAuth, Provenance, url_key
-from pip_scoped_auth.core.scopes import Credentials, CredentialStore, IndexEntry, ScopeTable
+from pip_scoped_auth.core.scopes import AuthInfo, CredentialStore, IndexEntry, ScopeTable
 from pip_scoped_auth.core.secrets import NOBODY, Login
 from pip_scoped_auth.core.urls import (
     Scope,
     directory_of,
     netloc_of,
-    origin_of,
     request_location,
-    without_userinfo,
 )
 
-__all__ = ["AuthState", "Decision", "Lookup", "Source"]
+__all__ = ["AuthState", "Decision", "PipSources", "Source", "keyring_services"]
 
 
-class Source:
-    """Where a decision's credentials came from (for logs, ``explain`` and tests)."""
+class Source(Enum):
+    """Where a decision's credentials came from, with the rule numbers of the module docstring.
+
+    The one place a rule's number and wording live: ``pip -v`` prints the
+    value (``from netrc``), ``explain`` prints :attr:`why` with the numbers,
+    and a test holds ``docs/credential-sources.md`` to the same numbers.
+    """
 
     PAGE = "page"
     INDEX_URL = "index-url"
     LEARNED = "learned"
-    NETRC = "netrc"
     KEYRING = "keyring"
+    NETRC = "netrc"
     USERNAME_ONLY = "username-only"
     NONE = "none"
+
+    @property
+    def rules(self) -> tuple[int, ...]:
+        return _RULES[self][0]
+
+    @property
+    def why(self) -> str:
+        """Why this source won, for ``explain``, ending with its rule numbers."""
+        rules, text, aside = _RULES[self]
+        numbers = " and ".join(str(n) for n in rules)
+        ref = f"rule {numbers}" if len(rules) == 1 else f"rules {numbers}"
+        return f"{text} ({ref}{'; ' + aside if aside else ''})"
+
+
+_RULES: dict[Source, tuple[tuple[int, ...], str, str]] = {
+    Source.PAGE: (
+        (2,),
+        "an index page listed this URL; it inherits that page's credentials",
+        "",
+    ),
+    Source.INDEX_URL: ((3,), "the index URL carries a username and password", ""),
+    Source.LEARNED: ((4,), "credentials accepted earlier in this run for this scope", ""),
+    Source.KEYRING: ((5, 7), "keyring has credentials stored under {service}", ""),
+    Source.NETRC: (
+        (6,),
+        "netrc has an entry for this host and the scope has no credentials of its own",
+        "netrc is per host by design",
+    ),
+    Source.USERNAME_ONLY: (
+        (8,),
+        "the index URL names a user but no password: pip sends no password and may "
+        "prompt after a 401",
+        "",
+    ),
+    Source.NONE: (
+        (8,),
+        "no source has credentials for this URL: the request goes without any, and a "
+        "401 is left to pip's keyring and prompt",
+        "",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +126,7 @@ class Decision:
     """
 
     login: Login
-    source: str
+    source: Source
     #: The index scope that contains the URL; None outside every scope.
     entry: IndexEntry | None
     #: For :data:`Source.PAGE`: the page (URL without credentials) that listed the file.
@@ -90,7 +135,7 @@ class Decision:
     detail: str | None = None
 
     @property
-    def credentials(self) -> Credentials:
+    def credentials(self) -> AuthInfo:
         """pip's plain pair: only for handing back to pip."""
         return self.login.reveal()
 
@@ -101,16 +146,16 @@ class Decision:
         if self.page is not None:
             return f"listed on {self.page}: {who}, as that page was read{note}"
         if self.entry is None:
-            return f"outside every index scope on this host: {who} from {self.source}{note}"
-        return f"scope {self.entry.scope}: {who} from {self.source}{note}"
+            return f"outside every index scope on this host: {who} from {self.source.value}{note}"
+        return f"scope {self.entry.scope}: {who} from {self.source.value}{note}"
 
 
 @dataclass(frozen=True)
-class Lookup:
+class PipSources:
     """pip's own credential sources, bridged by the pip layer (plain pairs in, never kept)."""
 
-    netrc: Callable[[str], Credentials | None]
-    keyring: Callable[[str, str | None], Credentials | None]
+    netrc: Callable[[str], AuthInfo | None]
+    keyring: Callable[[str, str | None], AuthInfo | None]
     #: pip 23.1+ asks keyring by the index URL with one trailing slash; older pips as configured.
     keyring_slash_first: bool = True
 
@@ -134,6 +179,8 @@ class AuthState:
         self._rejected: dict[bytes, set[bytes]] = {}
         #: Keyring questions actually asked this run (misses included).
         self.keyring_lookups = 0
+        #: Header fingerprint -> the login the shim handed to pip for it.
+        self._handed_out: dict[bytes, Login] = {}
 
     def __repr__(self) -> str:
         return f"AuthState({self._table!r}, learned={self.store!r})"
@@ -147,18 +194,24 @@ class AuthState:
         return self._table
 
     def entry_for(self, index_urls: Sequence[str] | None, url: str) -> IndexEntry | None:
-        return self.table(index_urls).lookup(url)
+        return self.table(index_urls).entry_for(url)
 
-    def decides(self, index_urls: Sequence[str] | None, url: str) -> bool:
-        """Whether the shim owns ``url``'s origin: it has scopes or pages read with credentials."""
+    def owns_host(self, index_urls: Sequence[str] | None, url: str) -> bool:
+        """Whether the shim decides every request to ``url``'s host, on any scheme and port.
+
+        True where the host has an index scope or a page read with
+        credentials. Host, not origin: on another scheme or port of that host
+        pip's own fallbacks (a guess by common path, a per-netloc cache filled
+        from page URLs) would hand the scope's credential over, even from https
+        down to plain http.
+        """
         location = request_location(url)
         if location is None:
             return False
-        if location.origin in self.table(index_urls).origins:
+        host = location.origin.host
+        if host in self.table(index_urls).hosts:
             return True
-        return self.provenance is not None and (
-            origin_of(url) in self.provenance.credentialed_origins
-        )
+        return self.provenance is not None and host in self.provenance.credentialed_hosts
 
     # ------------------------------------------------------------- learning
 
@@ -172,36 +225,36 @@ class AuthState:
         if directory is not None:
             self.store.put(directory, login)
 
-    def reject(self, url: str, login: Login) -> None:
-        """A server answered 401/403 to ``login`` for ``url``: not sent there again this run."""
-        self._rejected.setdefault(url_key(url), set()).add(login.fingerprint())
+    def reject(self, url: str, sent: bytes) -> None:
+        """A server answered 401/403 for ``url`` to the header with fingerprint ``sent``
+        (:func:`~pip_scoped_auth.core.secrets.header_fingerprint`): not sent there again."""
+        self._rejected.setdefault(url_key(url), set()).add(sent)
+
+    def handed_out(self, login: Login) -> None:
+        """Remember a login given to pip, so the header it becomes can be told apart later."""
+        self._handed_out[login.fingerprint()] = login
+
+    def identify(self, sent: bytes, *others: Login) -> Login | None:
+        """The login whose header has fingerprint ``sent``: one the shim handed out, or
+        one of ``others`` (what pip chose itself); ``None`` where it is none of those.
+
+        Compares whole header values, never a decoded header split at ``:``.
+        """
+        if sent == NOBODY.fingerprint():
+            return NOBODY
+        found = self._handed_out.get(sent)
+        if found is not None:
+            return found
+        return next((login for login in others if login.fingerprint() == sent), None)
 
     def _rejected_for(self, url: str) -> set[bytes]:
         return self._rejected.get(url_key(url), set())
 
     # -------------------------------------------------------------- keyring
 
-    def keyring_key(self, entry: IndexEntry) -> str:
-        """The keyring service name the shim saves under: the index URL as configured."""
-        return entry.url
-
-    def keyring_services(
-        self, base_url: str, netloc: str, slash_first: bool = True
-    ) -> tuple[str, ...]:
-        """Service names asked for a scope, in the order this pip asks them.
-
-        pip 23.1+ asks by the index URL with one trailing slash, older pips by
-        the URL as configured; the other spelling comes next (entries saved by
-        the other pip, or by ``pip-scoped-auth login``), the bare host last: a
-        host-level entry is a fallback for scopes without one of their own.
-        """
-        slashed = base_url.rstrip("/") + "/"
-        spellings = (slashed, base_url) if slash_first else (base_url, slashed)
-        return tuple(dict.fromkeys((*spellings, netloc)))
-
     def _keyring(
         self,
-        lookup: Lookup,
+        sources: PipSources,
         services: Sequence[str],
         username: str | None,
         index_user: str | None = None,
@@ -220,15 +273,16 @@ class AuthState:
                 answer = self._keyring_answers[key]
             else:
                 self.keyring_lookups += 1
-                found = lookup.keyring(service, username)
+                found = sources.keyring(service, username)
                 answer = Login.of(found[0], found[1]) if found else None
                 self._keyring_answers[key] = answer
             if answer is None or not answer.complete:
                 continue
             if index_user is not None and answer.username != index_user:
+                # Neither username is shown: one may be a token (``TOKEN@host``).
                 note = (
-                    f"keyring answered for user {answer.username!r} under {service}, "
-                    f"not {index_user!r}: not used"
+                    f"keyring answered for another user than the index URL names, "
+                    f"under {service}: not used"
                 )
                 continue
             return answer, None
@@ -242,7 +296,7 @@ class AuthState:
         url: str,
         username: str | None,
         password: str | None,
-        lookup: Lookup,
+        sources: PipSources,
         *,
         allow_netrc: bool = True,
         allow_keyring: bool = False,
@@ -280,16 +334,16 @@ class AuthState:
                 entry,
                 url,
                 username,
-                lookup,
+                sources,
                 usable,
                 allow_netrc,
                 allow_keyring,
                 keyring_for_named_user,
             )
-        if not self.decides(index_urls, url):
+        if not self.owns_host(index_urls, url):
             return None
         return self._outside_decision(
-            url, location, username, lookup, usable, allow_netrc, allow_keyring
+            url, location, username, sources, usable, allow_netrc, allow_keyring
         )
 
     def _page_decision(
@@ -300,7 +354,7 @@ class AuthState:
         url: str,
         usable: _Usable,
     ) -> Decision | None:
-        pages = self.provenance.lookup(url) if self.provenance is not None else ()
+        pages = self.provenance.pages_listing(url) if self.provenance is not None else ()
         if not pages:
             return None
         own = [p for p in pages if _scope_contains(table, p, location)]
@@ -331,7 +385,7 @@ class AuthState:
         entry: IndexEntry,
         url: str,
         username: str | None,
-        lookup: Lookup,
+        sources: PipSources,
         usable: _Usable,
         allow_netrc: bool,
         allow_keyring: bool,
@@ -344,18 +398,18 @@ class AuthState:
         if learned is not None and usable(learned) and username in (None, learned.username):
             return Decision(learned, Source.LEARNED, entry)
         named_user = entry.username is not None and username == entry.username
-        services = self.keyring_services(entry.url, netloc_of(url), lookup.keyring_slash_first)
+        services = keyring_services(entry.url, netloc_of(url), sources.keyring_slash_first)
         note = None
         if named_user and (allow_keyring or keyring_for_named_user):
-            found, note = self._keyring(lookup, services, username, entry.username)
+            found, note = self._keyring(sources, services, username, entry.username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, entry)
         if allow_netrc:
-            netrc = _netrc(lookup, url)
+            netrc = _netrc(sources, url)
             if netrc is not None and usable(netrc, same_user=False):
                 return Decision(netrc, Source.NETRC, entry, detail=note)
         if allow_keyring and not named_user:
-            found, note = self._keyring(lookup, services, username, entry.username)
+            found, note = self._keyring(sources, services, username, entry.username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, entry)
         if username is not None:
@@ -367,7 +421,7 @@ class AuthState:
         url: str,
         location: Scope,
         username: str | None,
-        lookup: Lookup,
+        sources: PipSources,
         usable: _Usable,
         allow_netrc: bool,
         allow_keyring: bool,
@@ -376,19 +430,19 @@ class AuthState:
         if learned is not None and usable(learned):
             return Decision(learned, Source.LEARNED, None)
         if allow_netrc:
-            netrc = _netrc(lookup, url)
+            netrc = _netrc(sources, url)
             if netrc is not None and usable(netrc, same_user=False):
                 return Decision(netrc, Source.NETRC, None)
         if allow_keyring:
             # The host's own entry first (host-level, like netrc: what pip asks
             # too), then the URL's directory, where a prompt's answer is saved.
             directory = directory_of(url) or location
-            base = without_userinfo(f"{directory.origin}/{'/'.join(directory.segments)}")
+            base = directory.url
             services = (
                 netloc_of(url),
-                *self.keyring_services(base, "", lookup.keyring_slash_first),
+                *keyring_services(base, "", sources.keyring_slash_first),
             )
-            found, _note = self._keyring(lookup, [s for s in services if s], username)
+            found, _note = self._keyring(sources, [s for s in services if s], username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, None)
         if username is not None:
@@ -396,16 +450,29 @@ class AuthState:
         return Decision(NOBODY, Source.NONE, None)
 
 
+def keyring_services(base_url: str, netloc: str, slash_first: bool = True) -> tuple[str, ...]:
+    """Service names asked for a scope, in the order this pip asks them.
+
+    pip 23.1+ asks by the index URL with one trailing slash, older pips by
+    the URL as configured; the other spelling comes next (entries saved by
+    the other pip, or by ``pip-scoped-auth login``), the bare host last: a
+    host-level entry is a fallback for scopes without one of their own.
+    """
+    slashed = base_url.rstrip("/") + "/"
+    spellings = (slashed, base_url) if slash_first else (base_url, slashed)
+    return tuple(dict.fromkeys((*spellings, netloc)))
+
+
 class _Usable(Protocol):
     def __call__(self, login: Login, *, same_user: bool = True) -> bool: ...
 
 
-def _netrc(lookup: Lookup, url: str) -> Login | None:
-    found = lookup.netrc(url)
+def _netrc(sources: PipSources, url: str) -> Login | None:
+    found = sources.netrc(url)
     return Login.of(found[0], found[1]) if found else None
 
 
 def _scope_contains(table: ScopeTable, page: PageAuth, location: Scope) -> bool:
     """Whether the index that owns ``page`` has a scope containing ``location``."""
-    owner = table.lookup(page.url)
+    owner = table.entry_for(page.url)
     return owner is not None and owner.scope.contains(location)

@@ -28,11 +28,11 @@ from pip_scoped_auth.core.urls import (
     without_userinfo,
 )
 
-__all__ = ["CredentialStore", "Credentials", "IndexEntry", "ScopeTable"]
+__all__ = ["AuthInfo", "CredentialStore", "IndexEntry", "ScopeTable"]
 
 #: ``(username, password)``; either may be ``None`` (pip's ``AuthInfo``): the
 #: plain form pip hands over and takes back, never kept by this package.
-Credentials = tuple[Optional[str], Optional[str]]
+AuthInfo = tuple[Optional[str], Optional[str]]
 
 
 class IndexEntry:
@@ -66,12 +66,15 @@ class ScopeTable:
     wins (pip lists ``--index-url`` before ``--extra-index-url``).
     """
 
-    __slots__ = ("entries", "origins")
+    __slots__ = ("entries", "hosts", "origins")
 
     def __init__(self) -> None:
         self.entries: dict[Scope, IndexEntry] = {}
-        #: Origins with at least one scope: there the shim decides every request.
+        #: Origins with at least one scope.
         self.origins: set[Origin] = set()
+        #: Hosts with at least one scope: there the shim decides every request,
+        #: on every scheme and port, so pip's per-netloc fallbacks never run there.
+        self.hosts: set[str] = set()
 
     @classmethod
     def from_urls(cls, urls: Iterable[str]) -> ScopeTable:
@@ -88,9 +91,10 @@ class ScopeTable:
             return None
         entry = IndexEntry(without_userinfo(url), scope, Login.of(*split_userinfo(url)))
         self.origins.add(scope.origin)
+        self.hosts.add(scope.origin.host)
         return self.entries.setdefault(scope, entry)
 
-    def lookup(self, url: str) -> IndexEntry | None:
+    def entry_for(self, url: str) -> IndexEntry | None:
         """The index whose scope contains ``url`` most specifically, if any."""
         location = request_location(url)
         if location is None:
@@ -98,13 +102,16 @@ class ScopeTable:
         return self.lookup_location(location)
 
     def lookup_location(self, location: Scope) -> IndexEntry | None:
-        if location.origin not in self.origins:
-            return None
-        segments = location.segments
-        for n in range(len(segments), -1, -1):
-            entry = self.entries.get(Scope(location.origin, segments[:n]))
-            if entry is not None:
-                return entry
+        """The most specific scope of ``location``'s origin; for an https URL with
+        none, the most specific scope of the plain-http origin it upgrades."""
+        for origin in (location.origin, location.origin.downgraded()):
+            if origin is None or origin not in self.origins:
+                continue
+            segments = location.segments
+            for n in range(len(segments), -1, -1):
+                entry = self.entries.get(Scope(origin, segments[:n]))
+                if entry is not None:
+                    return entry
         return None
 
     def scopes_on(self, origin: Origin) -> list[Scope]:
@@ -146,9 +153,6 @@ class CredentialStore:
 
     def put(self, scope: Scope, login: Login) -> None:
         self._by_scope[scope] = login
-
-    def forget(self, scope: Scope) -> None:
-        self._by_scope.pop(scope, None)
 
     def __len__(self) -> int:
         return len(self._by_scope)

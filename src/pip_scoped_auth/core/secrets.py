@@ -10,11 +10,12 @@ to pip (``pip_layer``). uv's ``DisplaySafeUrl`` is the model.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from typing import NoReturn
 
-__all__ = ["Login", "Secret"]
+__all__ = ["NOBODY", "Login", "Secret", "header_fingerprint"]
 
 _HIDDEN = "****"
 
@@ -51,12 +52,29 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def header_fingerprint(value: str | bytes | None) -> bytes:
+    """A digest of an ``Authorization`` header value as sent (``None``: no header).
+
+    What the shim compares to decide "which login did this request carry":
+    whole header values, never a decoded header split at ``:`` (a username
+    may hold a ``:``, percent-encoded in the URL, and then no split is right).
+    """
+    if value is None:
+        data = b""
+    elif isinstance(value, bytes):
+        data = b"h" + value
+    else:
+        data = b"h" + value.encode("latin1", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 class Login:
     """A username and password pair as pip sends it; either part may be missing.
 
-    ``repr`` shows the username only where a password goes with it: a lone
-    username may itself be a token (``https://TOKEN@host/``), which is how pip
-    redacts it too.
+    ``repr`` shows the username only where a non-empty password goes with it:
+    a username that stands alone (no password, or the empty one pip sends as
+    ``TOKEN:``) is often a token itself (GitLab, Artifactory and Azure accept
+    ``https://TOKEN@host/``), so it is hidden wherever a password would be.
     """
 
     __slots__ = ("password", "username")
@@ -78,22 +96,44 @@ class Login:
     def empty(self) -> bool:
         return self.username is None and self.password is None
 
+    @property
+    def username_is_secret(self) -> bool:
+        """A username that stands alone (no password, or an empty one): treat it as a token."""
+        return self.username is not None and (self.password is None or not self.password.reveal())
+
+    def basic_header(self) -> str | None:
+        """The ``Authorization`` value requests' ``HTTPBasicAuth`` sends for this login.
+
+        ``None`` for :data:`NOBODY` (pip sends no header then). A missing part
+        is sent as the empty string, as pip does; like requests, the pair is
+        encoded as Latin-1 (UTF-8 where Latin-1 cannot hold it, where requests
+        itself would fail).
+        """
+        if self.empty:
+            return None
+        user, password = self.reveal()
+        raw = f"{user or ''}:{password or ''}"
+        try:
+            data = raw.encode("latin1")
+        except UnicodeEncodeError:
+            data = raw.encode("utf-8", "surrogatepass")
+        return "Basic " + base64.b64encode(data).decode("ascii")
+
     def reveal(self) -> tuple[str | None, str | None]:
         """pip's ``(username, password)``: only at the boundary back to pip."""
         return self.username, self.password.reveal() if self.password is not None else None
 
     def fingerprint(self) -> bytes:
-        """A digest that identifies this login (to skip a rejected one) without keeping it."""
-        user, password = self.reveal()
-        data = f"{user is None}:{user or ''}\0{password is None}:{password or ''}"
-        return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        """A digest of the header this login sends: two logins that put the same
+        bytes on the wire are the same login to a server (and to a rejection)."""
+        return header_fingerprint(self.basic_header())
 
     def shown(self) -> str:
-        """One phrase for logs and the CLI, never the secret."""
+        """One phrase for logs and the CLI, never the secret (nor a username that stands alone)."""
         if self.username is None:
-            return "no credentials"
-        if self.password is None:
-            return "a username (not shown)"
+            return "no credentials" if self.password is None else "a password without a username"
+        if self.username_is_secret:
+            return "a username only (hidden)"
         return f"user {self.username!r} with a password"
 
     def __eq__(self, other: object) -> bool:
@@ -105,10 +145,8 @@ class Login:
         return hash((self.username, self.password))
 
     def __repr__(self) -> str:
-        if self.password is None:
-            user = "None" if self.username is None else repr(_HIDDEN)
-            return f"Login(username={user}, password=None)"
-        return f"Login(username={self.username!r}, password={self.password!r})"
+        user = repr(_HIDDEN) if self.username_is_secret else repr(self.username)
+        return f"Login(username={user}, password={self.password!r})"
 
     __str__ = __repr__
 

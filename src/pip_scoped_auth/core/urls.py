@@ -27,6 +27,7 @@ __all__ = [
     "redact_url",
     "request_location",
     "split_userinfo",
+    "upgraded_origin",
     "without_userinfo",
 ]
 
@@ -52,6 +53,22 @@ class Origin(NamedTuple):
             return f"{self.scheme}://{host}"
         return f"{self.scheme}://{host}:{self.port}"
 
+    def downgraded(self) -> Origin | None:
+        """The plain-http origin this https origin upgrades, if any.
+
+        requests keeps credentials on an http->https redirect of the same host
+        on the default ports (and only there), and so do the scope rules: an
+        ``http://host`` scope also covers ``https://host`` (an upgrade), never
+        the reverse.
+        """
+        if self.scheme == "https" and self.port == DEFAULT_PORTS["https"]:
+            return Origin("http", self.host, DEFAULT_PORTS["http"])
+        return None
+
+    def accepts_credentials_of(self, other: Origin) -> bool:
+        """Whether a credential of ``other`` may be sent here: the same origin, or its upgrade."""
+        return self == other or self.downgraded() == other
+
 
 class Scope(NamedTuple):
     """An origin plus a path prefix, compared segment by segment."""
@@ -60,7 +77,13 @@ class Scope(NamedTuple):
     segments: tuple[str, ...]
 
     def __str__(self) -> str:
-        return f"{self.origin}/{'/'.join(self.segments)}".rstrip("/") + "/"
+        """The scope as printed: its URL with one trailing slash."""
+        return self.url.rstrip("/") + "/"
+
+    @property
+    def url(self) -> str:
+        """The scope as a URL without a trailing slash (keyring's service spelling)."""
+        return f"{self.origin}/{'/'.join(self.segments)}"
 
     def contains(self, other: Scope) -> bool:
         """True where ``other`` lies under this scope on segment boundaries."""
@@ -221,7 +244,11 @@ def netloc_of(url: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """``url`` as pip shows it: ``user:****@`` for a password, ``****@`` for a lone username."""
+    """``url`` as pip shows it: ``user:****@`` for a password, ``****@`` for a lone username.
+
+    Stricter than pip in one case: ``user:@`` (an empty password) is ``****@``
+    too, since the username is then what authenticates.
+    """
     try:
         parts = urlsplit(url)
         netloc = parts.netloc
@@ -230,8 +257,9 @@ def redact_url(url: str) -> str:
     if "@" not in netloc:
         return url
     userinfo, _, host = netloc.rpartition("@")
-    user, colon, _password = userinfo.partition(":")
-    shown = f"{user}:****" if colon else "****"
+    user, colon, password = userinfo.partition(":")
+    # A username that stands alone (``TOKEN@`` or ``TOKEN:@``) is often the token.
+    shown = f"{user}:****" if colon and password else "****"
     return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
 
 
@@ -260,6 +288,18 @@ def origin_and_rest(url: str) -> tuple[str, str]:
         host, _, digits = hostport.rpartition(":")
         port = int(digits) if digits.isdigit() else DEFAULT_PORTS[scheme]
     return f"{scheme}://{host}:{port}", rest[cut:]
+
+
+def upgraded_origin(origin: str) -> str:
+    """For an ``origin_and_rest`` origin ``http://host:80``: ``https://host:443``, else ``""``.
+
+    The one cross-origin move a credential survives (:meth:`Origin.downgraded`).
+    """
+    scheme, _, hostport = origin.partition("://")
+    host, _, port = hostport.rpartition(":")
+    if scheme == "http" and port == str(DEFAULT_PORTS["http"]):
+        return f"https://{host}:{DEFAULT_PORTS['https']}"
+    return ""
 
 
 def origin_of(url: str) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pip_scoped_auth.core.resolver import AuthState, Decision, Lookup, Source
-from pip_scoped_auth.core.scopes import Credentials, IndexEntry, ScopeTable
+from pip_scoped_auth.core.resolver import AuthState, Decision, PipSources, Source, keyring_services
+from pip_scoped_auth.core.scopes import AuthInfo, IndexEntry, ScopeTable
 from pip_scoped_auth.core.urls import netloc_of, split_userinfo, without_userinfo
 from pip_scoped_auth.diagnostics.health import Health, check_health
 from pip_scoped_auth.diagnostics.keyring_probe import KeyringAnswers, probe
@@ -23,49 +23,29 @@ from pip_scoped_auth.pip_layer.config import (
     read_pip_indexes,
 )
 
-__all__ = ["RULES", "View", "build_view"]
-
-#: Why each credential source wins, numbered as in the resolver's docstring.
-RULES = {
-    Source.PAGE: "an index page listed this URL; it inherits that page's credentials (rule 2)",
-    Source.INDEX_URL: "the index URL carries a username and password (rule 3)",
-    Source.LEARNED: "credentials accepted earlier in this run for this scope (rule 4)",
-    Source.NETRC: (
-        "netrc has an entry for this host and the scope has no credentials of its own "
-        "(rule 6; netrc is per host by design)"
-    ),
-    Source.KEYRING: "keyring has credentials stored under {service} (rules 5 and 7)",
-    Source.USERNAME_ONLY: (
-        "the index URL names a user but no password (rule 8): pip sends no password "
-        "and may prompt after a 401"
-    ),
-    Source.NONE: (
-        "no source has credentials for this URL: the request goes without any, and a "
-        "401 is left to pip's keyring and prompt"
-    ),
-}
+__all__ = ["View", "build_view"]
 
 
-def _lookup(answers: KeyringAnswers) -> Lookup:
+def _sources(answers: KeyringAnswers) -> PipSources:
     """pip's netrc lookup, and keyring answers gathered without any password."""
     pip_netrc = netrc_lookup()
 
-    def netrc(url: str) -> Credentials | None:
+    def netrc(url: str) -> AuthInfo | None:
         return pip_netrc(url) if pip_netrc is not None else None
 
-    def keyring(service: str, username: str | None) -> Credentials | None:
+    def keyring(service: str, username: str | None) -> AuthInfo | None:
         found = answers.username_for(service, username)
         # The probe never returns passwords; a placeholder keeps the resolver's
         # "both present" check meaningful and is never printed.
         return (found, "<from keyring>") if found is not None else None
 
-    return Lookup(netrc=netrc, keyring=keyring)
+    return PipSources(netrc=netrc, keyring=keyring)
 
 
 def keyring_questions(entry: IndexEntry, url: str) -> list[tuple[str, str | None]]:
     """The questions the resolver may ask keyring for ``url`` in ``entry``'s scope."""
     username = split_userinfo(url)[0] or entry.username
-    services = AuthState().keyring_services(entry.url, netloc_of(url))
+    services = keyring_services(entry.url, netloc_of(url))
     return [(service, username) for service in services]
 
 
@@ -93,7 +73,7 @@ class View:
             bare,
             username,
             password,
-            _lookup(self.answers),
+            _sources(self.answers),
             allow_netrc=first_request,
             allow_keyring=not first_request and self.indexes.keyring_allowed,
         )
@@ -105,13 +85,13 @@ class View:
             str(entry.scope),
             None,
             None,
-            _lookup(self.answers),
+            _sources(self.answers),
             allow_netrc=True,
             allow_keyring=self.indexes.keyring_allowed,
         )
 
     def rule(self, decision: Decision, url: str) -> str:
-        text = RULES.get(decision.source, decision.source)
+        text = decision.source.why
         if decision.source == Source.KEYRING and decision.entry is not None:
             text = text.format(service=_keyring_service(decision.entry, url, self.answers))
         return text
@@ -127,7 +107,7 @@ def build_view(options: IndexOptions, extra_urls: Sequence[str] = ()) -> View:
             if not entry.has_credentials:
                 questions += keyring_questions(entry, str(entry.scope))
         for url in extra_urls:
-            found = table.lookup(url)
+            found = table.entry_for(url)
             if found is not None and not found.has_credentials:
                 questions += keyring_questions(found, without_userinfo(url))
     answers = probe(questions) if questions else KeyringAnswers()

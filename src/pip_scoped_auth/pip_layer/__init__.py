@@ -1,6 +1,9 @@
 """The only folder that knows pip: its internals, its option parser, its versions.
 
-:mod:`.hooks` wraps pip's credential methods (and needs ``wrapt``),
+:mod:`.patching` wraps and unwraps pip's methods (and needs ``wrapt``):
+:mod:`.wrappers` (the credential lookups and ``Link``), :mod:`.responses`
+(401/403, retries, learning) and :mod:`.redirects`, over :mod:`.bridge` (pip's
+functions per version) and :mod:`.runtime` (all the state, per pip root).
 :mod:`.compat` checks what pip looks like before anything is patched, and
 :mod:`.config` reads the index list through pip's own option parser. A new pip
 release means touching this folder only; a test fails if any module outside it
@@ -17,24 +20,24 @@ from types import ModuleType
 
 __all__ = ["patch_module", "patched_modules", "unpatch_all"]
 
-_HOOKS = "pip_scoped_auth.pip_layer.hooks"
+_PATCHING = "pip_scoped_auth.pip_layer.patching"
 
 
 def patch_module(module: ModuleType) -> bool:
     """Hand a just-imported pip module to the wrappers (imports ``wrapt``)."""
-    from pip_scoped_auth.pip_layer import hooks
+    from pip_scoped_auth.pip_layer import patching
 
-    return hooks.patch_module(module)
+    return patching.patch_module(module)
 
 
 def unpatch_all() -> None:
     """Restore pip's own methods wherever they were patched in this process."""
-    hooks = sys.modules.get(_HOOKS)
-    if hooks is not None:
-        hooks.unpatch_all()
+    patching = sys.modules.get(_PATCHING)
+    if patching is not None:
+        patching.unpatch_all()
 
 
 def patched_modules() -> list[str]:
     """pip modules patched in this process (none if the wrappers never loaded)."""
-    hooks = sys.modules.get(_HOOKS)
-    return hooks.patched_modules() if hooks is not None else []
+    patching = sys.modules.get(_PATCHING)
+    return patching.patched_modules() if patching is not None else []

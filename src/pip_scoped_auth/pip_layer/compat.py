@@ -2,7 +2,7 @@
 
 Everything that changes between pip releases is checked here before anything
 is patched, so a pip whose internals moved is left alone with one warning
-line, and ``status`` can say why. Together with :mod:`.hooks` and
+line, and ``status`` can say why. Together with the wrappers and
 :mod:`.config` this is the only code that knows pip's internals.
 """
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pip_scoped_auth.core.scopes import Credentials
+from pip_scoped_auth.core.scopes import AuthInfo
 from pip_scoped_auth.pip_layer import compat
 
 __all__ = ["IndexOptions", "PipConfigError", "PipIndexes", "netrc_lookup", "read_pip_indexes"]
@@ -165,7 +165,7 @@ def _fallback(options: IndexOptions) -> PipIndexes:
     )
 
 
-def netrc_lookup() -> Callable[[str], Credentials | None] | None:
+def netrc_lookup() -> Callable[[str], AuthInfo | None] | None:
     """pip's own netrc lookup (requests' ``get_netrc_auth``), or None without pip."""
     try:
         auth = importlib.import_module(compat.AUTH_MODULE)
@@ -175,7 +175,7 @@ def netrc_lookup() -> Callable[[str], Credentials | None] | None:
     if not callable(get_netrc_auth):
         return None
 
-    def lookup(url: str) -> Credentials | None:
+    def lookup(url: str) -> AuthInfo | None:
         found = get_netrc_auth(url)
         return (found[0], found[1]) if found else None
 
