@@ -43,3 +43,22 @@ def test_child_path_keeps_site_dirs_and_drops_the_current_directory(
         if directory in sys.path:
             assert directory in path
     assert all(os.path.realpath(p) != str(tmp_path) for p in path)
+
+
+def test_probe_questions_never_reach_the_childs_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A username asked for is often a token: it goes to the child on stdin, not in argv."""
+    token = "glpat-" + os.urandom(8).hex()
+    seen: list[list[str]] = []
+    real_run = keyring_probe.subprocess.run
+
+    def run(args: list[str], **kwargs: object) -> object:
+        seen.append(list(args))
+        return real_run(args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(keyring_probe.subprocess, "run", run)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    answers = keyring_probe.probe([("https://h.example/simple", token)])
+    assert answers.problem is None, answers.problem
+    assert seen and all(token not in arg for args in seen for arg in args)

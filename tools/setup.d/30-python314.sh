@@ -42,7 +42,8 @@ if ! command -v debootstrap >/dev/null || ! command -v patchelf >/dev/null; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap patchelf >/dev/null
 fi
 
-# The machine's Debian mirror (the only archive reachable from CI).
+# The machine's Debian mirror (the only archive reachable from CI), read from
+# apt's own configuration: no registry host name is written in this project.
 mirror=""
 for f in /etc/apt/sources.list.d/*.sources; do
   [ -e "$f" ] || continue
@@ -52,7 +53,10 @@ done
 if [ -z "$mirror" ] && [ -e /etc/apt/sources.list ]; then
   mirror="$(awk '/^deb / && $2 ~ /\/debian\/?$/ {print $2; exit}' /etc/apt/sources.list)"
 fi
-mirror="${mirror:-http://deb.debian.org/debian}"
+if [ -z "$mirror" ]; then
+  echo "python3.14: no Debian mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list; add one (the archive this machine's apt uses) and run again" >&2
+  exit 1
+fi
 
 # Debian 12's debootstrap has no forky script; sid's serves (same layout).
 script=/usr/share/debootstrap/scripts/sid

@@ -5,8 +5,9 @@ index". Asking keyring in-process is risky for a diagnostic tool: a locked
 desktop keyring can pop up an unlock dialog and block, and an encrypted file
 backend asks for its master password on the terminal. So the questions go to
 a child Python process that has no controlling terminal
-(``start_new_session``), reads nothing from stdin, and is killed after a
-timeout. The child reports only *whether* a credential exists and its
+(``start_new_session``), reads its questions from a pipe on stdin (never
+argv: the usernames asked for are often tokens, and every local user can read
+a command line), and is killed after a timeout. The child reports only *whether* a credential exists and its
 username: passwords never leave it, so they can never reach our output.
 
 The child runs isolated (``python -I``): ``python -c`` would put the current
@@ -35,7 +36,7 @@ TIMEOUT = 15.0
 
 _CHILD = r"""
 import json, sys
-request = json.loads(sys.argv[1])
+request = json.loads(sys.stdin.read())
 sys.path[:] = request["path"]
 try:
     import keyring
@@ -108,8 +109,10 @@ def probe(queries: Sequence[tuple[str, str | None]], timeout: float = TIMEOUT) -
     request = {"path": child_path(), "queries": unique}
     try:
         proc = subprocess.run(
-            [sys.executable, "-I", "-c", _CHILD, json.dumps(request)],
-            stdin=subprocess.DEVNULL,
+            [sys.executable, "-I", "-c", _CHILD],
+            # The questions name usernames (often tokens): stdin, never argv,
+            # which every local user can read in /proc/<pid>/cmdline.
+            input=json.dumps(request),
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -28,6 +28,7 @@ __all__ = [
     "keyring_allowed",
     "pip_root",
     "pip_version",
+    "redact_module",
     "redirect_mixin",
     "untested_newer",
     "warn_once",
@@ -145,6 +146,15 @@ def redirect_mixin(root: str) -> type | None:
     mixin = getattr(sessions, "SessionRedirectMixin", None)
     if isinstance(mixin, type) and _missing_params(mixin, "rebuild_auth", REBUILD_AUTH) is None:
         return mixin
+    return None
+
+
+def redact_module(root: str) -> ModuleType | None:
+    """pip's ``utils.misc``, where ``redact_netloc`` lives (looked up there at each call)."""
+    misc = sys.modules.get(f"{root}._internal.utils.misc")
+    func = getattr(misc, "redact_netloc", None)
+    if misc is not None and callable(func) and _params(func)[:1] == ("netloc",):
+        return misc
     return None
 
 

@@ -1,8 +1,9 @@
 """Wrap and unwrap pip's methods, all or nothing, and reset every piece of state.
 
 It wraps (with ``wrapt``) three methods of ``MultiDomainBasicAuth`` plus
-``Link.__init__`` (provenance) and the vendored requests'
-``SessionRedirectMixin.rebuild_auth`` (redirects). If the expected names are
+``Link.__init__`` (provenance), the vendored requests'
+``SessionRedirectMixin.rebuild_auth`` (redirects) and pip's ``redact_netloc``
+(a token written as ``TOKEN:@host``). If the expected names are
 missing (:mod:`.compat` checks them first), that pip is left entirely
 unpatched with one warning line. :func:`unpatch_all` puts back every original
 object and drops every :class:`.PipRuntime`, so a second :func:`patch_module`
@@ -24,7 +25,12 @@ from pip_scoped_auth.pip_layer.bridge import PipBridge
 from pip_scoped_auth.pip_layer.redirects import rebuild_auth
 from pip_scoped_auth.pip_layer.responses import handle_401
 from pip_scoped_auth.pip_layer.runtime import PipRuntime
-from pip_scoped_auth.pip_layer.wrappers import link_init, new_credentials, url_and_credentials
+from pip_scoped_auth.pip_layer.wrappers import (
+    link_init,
+    new_credentials,
+    redact_netloc,
+    url_and_credentials,
+)
 
 __all__ = ["patch_module", "patched_modules", "runtime_of", "unpatch_all"]
 
@@ -92,6 +98,9 @@ def _auth_targets(module: ModuleType, runtime: PipRuntime) -> list[Target]:
     mixin = compat.redirect_mixin(runtime.root)
     if mixin is not None:
         targets.append((mixin, "rebuild_auth", rebuild_auth(bridge)))
+    misc = compat.redact_module(runtime.root)
+    if misc is not None:
+        targets.append((misc, "redact_netloc", redact_netloc(runtime)))
     return targets
 
 

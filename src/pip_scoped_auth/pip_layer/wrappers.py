@@ -16,7 +16,14 @@ from pip_scoped_auth.pip_layer import compat
 from pip_scoped_auth.pip_layer.bridge import PipBridge
 from pip_scoped_auth.pip_layer.runtime import FAILED, PipRuntime
 
-__all__ = ["arg", "decide", "link_init", "new_credentials", "url_and_credentials"]
+__all__ = [
+    "arg",
+    "decide",
+    "link_init",
+    "new_credentials",
+    "redact_netloc",
+    "url_and_credentials",
+]
 
 Wrapper = Callable[[Any, Any, tuple[Any, ...], dict[str, Any]], Any]
 
@@ -120,5 +127,26 @@ def link_init(runtime: PipRuntime) -> Wrapper:
         if not runtime.stood_down:
             runtime.safely(_record, instance)
         return result
+
+    return wrapper
+
+
+def redact_netloc(runtime: PipRuntime) -> Wrapper:
+    """pip's ``redact_netloc``, stricter in one case: ``TOKEN:@host`` shows as ``****@host``.
+
+    pip hides a username that stands alone (``TOKEN@host``) but prints
+    ``TOKEN:****@host`` when the password is empty, which is how GitLab,
+    Artifactory and Azure tokens are often written. Every other netloc gets
+    pip's own answer.
+    """
+
+    def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        netloc = arg(args, kwargs, 0, "netloc")
+        if isinstance(netloc, str) and not runtime.stood_down:
+            userinfo, at, host = netloc.rpartition("@")
+            _user, colon, password = userinfo.partition(":")
+            if at and colon and not password:
+                return f"****@{host}"
+        return wrapped(*args, **kwargs)
 
     return wrapper
