@@ -205,3 +205,93 @@ def test_nothing_the_shim_keeps_prints_a_secret() -> None:
     for obj in ours:
         for text in (repr(obj), str(obj), f"{obj}"):
             assert secret not in text, type(obj)
+
+
+# ------------------------------------------------- issue 19: copies, schemes
+
+
+def test_an_armed_auth_object_deep_copies_and_pickles_as_stock() -> None:
+    """The shim's state is not on pip's object: a copy starts afresh, from its index URLs."""
+    import copy
+    import pickle
+
+    secret = "s3cr3t-" + base64.b32encode(__import__("os").urandom(10)).decode()
+    auth = _auth(_with(A, "ua", secret), _with(B, "ub", "TB"))
+    assert auth._get_url_and_credentials(f"{HOST}/a/files/x")[1:] == ("ua", secret)
+    pickled = pickle.loads(pickle.dumps(auth))  # noqa: S301 - our own bytes
+    for clone in (copy.deepcopy(auth), pickled):
+        assert clone._get_url_and_credentials(f"{HOST}/b/files/x")[1:] == ("ub", "TB")
+        assert clone._get_url_and_credentials(f"{HOST}/c/files/x")[1:] == (None, None)
+    # Nothing of the shim's rides along: the bytes hold what stock pip's object holds.
+    stock_fields = {k for k in vars(auth) if not k.startswith("_pip_scoped_auth")}
+    assert set(vars(pickled)) == stock_fields
+
+
+def test_an_https_credential_is_never_handed_to_http_on_that_host() -> None:
+    """pip's netloc fallbacks never run on a host with a scope, on any scheme or port."""
+    auth = _auth("https://a:1@reg.test/x/simple")
+    assert auth._get_url_and_credentials("https://reg.test/x/files/f")[1:] == ("a", "1")
+    for url in (
+        "http://reg.test/elsewhere/f",
+        "http://reg.test/x/files/f",
+        "https://reg.test:8443/x/f",
+    ):
+        assert auth._get_url_and_credentials(url)[1:] == (None, None), url
+    assert auth.passwords == {}
+
+
+def test_an_http_scope_covers_its_https_upgrade_only() -> None:
+    auth = _auth("http://a:1@reg.test/x/simple")
+    assert auth._get_url_and_credentials("https://reg.test/x/files/f")[1:] == ("a", "1")
+    assert auth._get_url_and_credentials("https://reg.test:8443/x/files/f")[1:] == (None, None)
+    got = _redirect(auth, "http://reg.test/x/simple/", "https://reg.test/x/simple/", None)
+    assert got == _basic("a", "1")
+    down = _auth("https://a:1@reg.test/x/simple")
+    got = _redirect(
+        down, "https://reg.test/x/simple/", "http://reg.test/x/simple/", _basic("a", "1")
+    )
+    assert got is None
+
+
+def test_a_colon_in_the_username_is_rejected_by_whole_header_and_never_loops() -> None:
+    """The header is compared whole: ``a:b`` / ``pw`` is not mistaken for ``a`` / ``b:pw``."""
+    auth = _auth("http://a%3Ab:pw@reg.test/x/simple")
+    url = f"{HOST}/x/simple/pkg/"
+    assert auth._get_url_and_credentials(url)[1:] == ("a:b", "pw")
+    refused = _response(url, 401, _basic("a:b", "pw"))
+
+    class _Always401(_Connection):
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            self.sent.append(request.headers.get("Authorization"))
+            return _response(request.url, 401, request.headers.get("Authorization"))
+
+    refused.connection, refused.raw = _Always401(), _Raw()
+    answer = auth.handle_401(refused)
+    assert answer.status_code == 401
+    assert refused.connection.sent == []  # the rejected login is not sent again
+
+
+def test_unpatch_all_restores_pip_exactly_and_a_second_patch_works() -> None:
+    """truststore's inject/extract pair: unpatch leaves pip's objects as imported."""
+    from pip_scoped_auth.core import notice
+    from pip_scoped_auth.pip_layer import patching
+
+    cls = auth_module.MultiDomainBasicAuth
+    names = ("_get_url_and_credentials", "_get_new_credentials", "handle_401")
+    pip_scoped_auth.deactivate()
+    originals = {name: cls.__dict__[name] for name in names}
+    link_init = link_module.Link.__dict__["__init__"]
+    pip_scoped_auth.activate()
+    assert all(cls.__dict__[name] is not originals[name] for name in names)
+    runtime = patching.runtime_of("pip")
+    assert runtime is not None
+    runtime.stood_down = True
+    notice.warn_once("test: spend the warning line")
+    pip_scoped_auth.deactivate()
+    assert {name: cls.__dict__[name] for name in names} == originals
+    assert link_module.Link.__dict__["__init__"] is link_init
+    assert patching.runtime_of("pip") is None and notice._warned is False
+    pip_scoped_auth.activate()
+    fresh = patching.runtime_of("pip")
+    assert fresh is not None and not fresh.stood_down
+    assert _auth(_with(A, "ua", "TA"))._get_url_and_credentials(f"{HOST}/a/x")[1:] == ("ua", "TA")

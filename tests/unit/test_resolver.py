@@ -29,7 +29,7 @@ class Sources:
         self.keyring_calls: list[tuple[str, str | None]] = []
         self.slash_first = slash_first
 
-    def pip_sources(self) -> PipSources:
+    def pips(self) -> PipSources:
         def keyring(url: str, username: str | None) -> AuthInfo | None:
             self.keyring_calls.append((url, username))
             return self.keyring_answers.get(url)
@@ -44,7 +44,7 @@ class Sources:
 def test_an_origin_without_scopes_is_left_to_pip() -> None:
     state = AuthState()
     urls = ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"]
-    assert resolve(state, urls, "http://other.test/x", None, None, Sources().pip_sources()) is None
+    assert resolve(state, urls, "http://other.test/x", None, None, Sources().pips()) is None
 
 
 def test_outside_every_scope_on_a_scoped_host_gets_netrc_or_nothing() -> None:
@@ -52,10 +52,10 @@ def test_outside_every_scope_on_a_scoped_host_gets_netrc_or_nothing() -> None:
     state = AuthState()
     urls = ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"]
     outside = "http://gl.test/fl/"
-    assert resolve(state, urls, outside, None, None, Sources().pip_sources()) == (None, None)
+    assert resolve(state, urls, outside, None, None, Sources().pips()) == (None, None)
     netrc = Sources(netrc=("n", "netrc"))
-    assert resolve(state, urls, outside, None, None, netrc.pip_sources()) == ("n", "netrc")
-    decision = state.resolve(urls, outside, None, None, Sources().pip_sources())
+    assert resolve(state, urls, outside, None, None, netrc.pips()) == ("n", "netrc")
+    decision = state.resolve(urls, outside, None, None, Sources().pips())
     assert decision is not None and decision.entry is None and decision.source == Source.NONE
 
 
@@ -64,7 +64,7 @@ def test_learned_outside_a_scope_stays_in_its_own_directory() -> None:
     state = AuthState()
     urls = [f"{P1}/simple"]
     state.learn(None, "http://gl.test/fl/x.whl", Login.of("f", "F"))
-    lookup = Sources().pip_sources()
+    lookup = Sources().pips()
     assert resolve(state, urls, "http://gl.test/fl/y.whl", None, None, lookup) == ("f", "F")
     assert resolve(state, urls, "http://gl.test/fl/sub/z", None, None, lookup) == ("f", "F")
     assert resolve(state, urls, "http://gl.test/other/z", None, None, lookup) == (None, None)
@@ -74,7 +74,7 @@ def test_learned_outside_a_scope_stays_in_its_own_directory() -> None:
 def test_url_credentials_defer_to_pip() -> None:
     state = AuthState()
     urls = ["http://u:t@gl.test/api/v4/projects/1/packages/pypi/simple"]
-    assert resolve(state, urls, f"{P1}/files/x", "v", "w", Sources().pip_sources()) is None
+    assert resolve(state, urls, f"{P1}/files/x", "v", "w", Sources().pips()) is None
 
 
 def test_index_credentials_beat_learned_and_netrc() -> None:
@@ -83,9 +83,7 @@ def test_index_credentials_beat_learned_and_netrc() -> None:
     entry = state.entry_for(urls, f"{P1}/files/x")
     assert entry is not None
     state.store.put(entry.scope, Login.of("u1", "stale"))
-    answer = resolve(
-        state, urls, f"{P1}/files/x", None, None, Sources(netrc=("n", "netrc")).pip_sources()
-    )
+    answer = resolve(state, urls, f"{P1}/files/x", None, None, Sources(netrc=("n", "netrc")).pips())
     assert answer == ("u1", "t1")
 
 
@@ -95,11 +93,11 @@ def test_a_rejected_login_is_never_sent_to_that_url_again() -> None:
     url = f"{P1}/files/x"
     state.reject(url, Login.of("u1", "t1").fingerprint())
     netrc = Sources(netrc=("n", "netrc"))
-    assert resolve(state, urls, url, None, None, netrc.pip_sources()) == ("n", "netrc")
+    assert resolve(state, urls, url, None, None, netrc.pips()) == ("n", "netrc")
     # Then rule 8: the index URL's username alone, as pip sends it.
-    assert resolve(state, urls, url, None, None, Sources().pip_sources()) == ("u1", None)
+    assert resolve(state, urls, url, None, None, Sources().pips()) == ("u1", None)
     # Only that URL: its neighbour still gets the index's token.
-    assert resolve(state, urls, f"{P1}/files/y", None, None, netrc.pip_sources()) == ("u1", "t1")
+    assert resolve(state, urls, f"{P1}/files/y", None, None, netrc.pips()) == ("u1", "t1")
 
 
 def test_learned_credentials_stay_in_their_scope() -> None:
@@ -109,38 +107,37 @@ def test_learned_credentials_stay_in_their_scope() -> None:
     assert e1 is not None
     state.learn(e1, f"{P1}/simple/pkg/", Login.of("__token__", "T1"))
     sources = Sources()
-    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.pip_sources()) == (
+    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.pips()) == (
         "__token__",
         "T1",
     )
     # Scope 2 learned nothing: it gets nothing, not scope 1's token.
-    assert resolve(state, urls, f"{P2}/files/x", None, None, sources.pip_sources()) == (None, None)
+    assert resolve(state, urls, f"{P2}/files/x", None, None, sources.pips()) == (None, None)
 
 
 def test_netrc_fills_only_a_scope_without_its_own() -> None:
     state = AuthState()
     urls = ["http://u1:t1@gl.test/api/v4/projects/1/packages/pypi/simple", f"{P2}/simple"]
     sources = Sources(netrc=("n", "netrc"))
-    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.pip_sources()) == ("u1", "t1")
-    assert resolve(state, urls, f"{P2}/files/x", None, None, sources.pip_sources()) == ("n", "netrc")
-    assert resolve(
-        state, urls, f"{P2}/files/x", None, None, sources.pip_sources(), allow_netrc=False
-    ) == (None, None)
+    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.pips()) == ("u1", "t1")
+    assert resolve(state, urls, f"{P2}/files/x", None, None, sources.pips()) == ("n", "netrc")
+    assert resolve(state, urls, f"{P2}/files/x", None, None, sources.pips(), allow_netrc=False) == (
+        None,
+        None,
+    )
 
 
 def test_keyring_is_asked_in_pips_own_spelling_once_per_run() -> None:
     state = AuthState()
     urls = ["http://__token__@gl.test/api/v4/projects/1/packages/pypi/simple"]
     sources = Sources(keyring={f"{P1}/simple/": ("__token__", "K1")})
-    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.pip_sources()) == (
+    assert resolve(state, urls, f"{P1}/files/x", None, None, sources.pips()) == (
         "__token__",
         None,
     )
     assert sources.keyring_calls == []  # keyring only when pip allows it (after a 401)
     for _ in range(3):
-        got = resolve(
-            state, urls, f"{P1}/files/x", None, None, sources.pip_sources(), allow_keyring=True
-        )
+        got = resolve(state, urls, f"{P1}/files/x", None, None, sources.pips(), allow_keyring=True)
         assert got == ("__token__", "K1")
     assert sources.keyring_calls == [(f"{P1}/simple/", "__token__")]
     assert state.keyring_lookups == 1
@@ -150,7 +147,7 @@ def test_older_pips_spelling_comes_first_for_older_pips() -> None:
     state = AuthState()
     urls = [f"{P1}/simple"]
     sources = Sources(keyring={f"{P1}/simple": ("u", "K")}, slash_first=False)
-    got = resolve(state, urls, f"{P1}/x/", None, None, sources.pip_sources(), allow_keyring=True)
+    got = resolve(state, urls, f"{P1}/x/", None, None, sources.pips(), allow_keyring=True)
     assert got == ("u", "K")
     assert sources.keyring_calls == [(f"{P1}/simple", None)]
 
@@ -160,9 +157,7 @@ def test_keyring_answer_for_another_user_is_not_used() -> None:
     state = AuthState()
     urls = ["http://gitlab+deploy-token-323@gl.test/api/v4/projects/1/packages/pypi/simple"]
     sources = Sources(keyring={"gl.test": ("gitlab+deploy-token-324", "T324")})
-    decision = state.resolve(
-        urls, f"{P1}/files/x", None, None, sources.pip_sources(), allow_keyring=True
-    )
+    decision = state.resolve(urls, f"{P1}/files/x", None, None, sources.pips(), allow_keyring=True)
     assert decision is not None and decision.source == Source.USERNAME_ONLY
     assert decision.credentials == ("gitlab+deploy-token-323", None)
     # The note says so without naming either user: a username may be a token.
@@ -173,24 +168,24 @@ def test_keyring_answer_for_another_user_is_not_used() -> None:
 def test_index_list_is_read_live() -> None:
     state = AuthState()
     first = ["http://a:1@gl.test/api/v4/projects/1/packages/pypi/simple"]
-    assert resolve(state, first, f"{P1}/files/x", None, None, Sources().pip_sources()) == ("a", "1")
+    assert resolve(state, first, f"{P1}/files/x", None, None, Sources().pips()) == ("a", "1")
     second = ["http://b:2@gl.test/api/v4/projects/1/packages/pypi/simple"]
-    assert resolve(state, second, f"{P1}/files/x", None, None, Sources().pip_sources()) == ("b", "2")
+    assert resolve(state, second, f"{P1}/files/x", None, None, Sources().pips()) == ("b", "2")
     first.append("http://c:3@gl.test/api/v4/projects/2/packages/pypi/simple")
-    assert resolve(state, first, f"{P2}/files/x", None, None, Sources().pip_sources()) == ("c", "3")
+    assert resolve(state, first, f"{P2}/files/x", None, None, Sources().pips()) == ("c", "3")
 
 
 def test_decisions_name_their_source_and_never_show_the_secret() -> None:
     state = AuthState()
     urls = ["http://u1:s3cr3t@gl.test/api/v4/projects/1/packages/pypi/simple", f"{P2}/simple"]
-    decision = state.resolve(urls, f"{P1}/files/x", None, None, Sources().pip_sources())
+    decision = state.resolve(urls, f"{P1}/files/x", None, None, Sources().pips())
     assert isinstance(decision, Decision) and decision.source == Source.INDEX_URL
     for text in (decision.describe(), repr(decision), str(decision), f"{decision}"):
         assert "s3cr3t" not in text
     assert "projects/1/packages/pypi/" in decision.describe()
-    none = state.resolve(urls, f"{P2}/files/x", None, None, Sources().pip_sources())
+    none = state.resolve(urls, f"{P2}/files/x", None, None, Sources().pips())
     assert none is not None and none.source == Source.NONE
-    netrc = state.resolve(urls, f"{P2}/files/x", None, None, Sources(netrc=("n", "pw")).pip_sources())
+    netrc = state.resolve(urls, f"{P2}/files/x", None, None, Sources(netrc=("n", "pw")).pips())
     assert netrc is not None and netrc.source == Source.NETRC and "pw" not in netrc.describe()
 
 
@@ -212,8 +207,8 @@ def test_keyring_finds_the_configured_spelling_then_the_host() -> None:
     urls = [f"{P1}/simple", f"{P2}/simple"]
     sources = Sources(keyring={f"{P1}/simple": ("u1", "K1"), "gl.test": ("h", "host")})
     state = AuthState()
-    first = resolve(state, urls, f"{P1}/x/", None, None, sources.pip_sources(), allow_keyring=True)
-    second = resolve(state, urls, f"{P2}/x/", None, None, sources.pip_sources(), allow_keyring=True)
+    first = resolve(state, urls, f"{P1}/x/", None, None, sources.pips(), allow_keyring=True)
+    second = resolve(state, urls, f"{P2}/x/", None, None, sources.pips(), allow_keyring=True)
     assert (first, second) == (("u1", "K1"), ("h", "host"))
     assert sources.keyring_calls == [
         (f"{P1}/simple/", None),
@@ -230,12 +225,12 @@ def test_named_user_asks_keyring_before_sending_and_before_netrc() -> None:
     state = AuthState()
     for _ in range(3):
         got = resolve(
-            state, urls, f"{P1}/files/x", None, None, sources.pip_sources(), keyring_for_named_user=True
+            state, urls, f"{P1}/files/x", None, None, sources.pips(), keyring_for_named_user=True
         )
         assert got == ("__token__", "K1")
     # Index 2 names no user: it gets the host's netrc entry and no keyring lookup.
     assert resolve(
-        state, urls, f"{P2}/files/x", None, None, sources.pip_sources(), keyring_for_named_user=True
+        state, urls, f"{P2}/files/x", None, None, sources.pips(), keyring_for_named_user=True
     ) == ("n", "netrc")
     assert sources.keyring_calls == [(f"{P1}/simple/", "__token__")]
 
@@ -244,7 +239,7 @@ def test_named_user_without_keyring_permission_sends_the_user_alone() -> None:
     urls = [f"{P1}/simple".replace("http://", "http://__token__@")]
     sources = Sources(keyring={f"{P1}/simple/": ("__token__", "K1")})
     state = AuthState()
-    got = resolve(state, urls, f"{P1}/files/x", None, None, sources.pip_sources(), allow_netrc=False)
+    got = resolve(state, urls, f"{P1}/files/x", None, None, sources.pips(), allow_netrc=False)
     assert got == ("__token__", None)
     assert sources.keyring_calls == []
 
@@ -255,7 +250,7 @@ def test_an_index_that_never_challenges_costs_no_keyring_lookup() -> None:
     state = AuthState()
     for _ in range(3):
         got = resolve(
-            state, urls, f"{P1}/x/", None, None, sources.pip_sources(), keyring_for_named_user=True
+            state, urls, f"{P1}/x/", None, None, sources.pips(), keyring_for_named_user=True
         )
         assert got == (None, None)
     assert sources.keyring_calls == []
@@ -266,7 +261,7 @@ def test_keyring_misses_are_remembered_for_the_run() -> None:
     sources = Sources()
     state = AuthState()
     for _ in range(3):
-        got = resolve(state, urls, f"{P1}/x/", None, None, sources.pip_sources(), allow_keyring=True)
+        got = resolve(state, urls, f"{P1}/x/", None, None, sources.pips(), allow_keyring=True)
         assert got == (None, None)
     assert len(sources.keyring_calls) == 3  # each service name once: URL/, URL, host
     assert len(set(sources.keyring_calls)) == 3
@@ -290,7 +285,7 @@ def _inherited(first: str) -> tuple[AuthState, list[str], PipSources]:
         page = f"{index}/pkg-a/"
         prov.page_fetched(page, Login.of(*tokens[index]))
         prov.link_listed(FILE, page)
-    return state, urls, Sources().pip_sources()
+    return state, urls, Sources().pips()
 
 
 def test_the_page_whose_scope_contains_the_file_comes_first() -> None:
@@ -321,8 +316,6 @@ def test_an_anonymous_listing_page_is_a_candidate_too() -> None:
     prov.page_fetched(page, None)
     prov.link_listed("http://h.test/public/files/x.whl", page)
     urls = ["http://u:T@h.test/private/simple"]
-    decision = state.resolve(
-        urls, "http://h.test/public/files/x.whl", None, None, Sources().pip_sources()
-    )
+    decision = state.resolve(urls, "http://h.test/public/files/x.whl", None, None, Sources().pips())
     assert decision is not None and decision.source == Source.PAGE
     assert decision.login == NOBODY

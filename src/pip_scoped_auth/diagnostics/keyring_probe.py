@@ -6,9 +6,10 @@ desktop keyring can pop up an unlock dialog and block, and an encrypted file
 backend asks for its master password on the terminal. So the questions go to
 a child Python process that has no controlling terminal
 (``start_new_session``), reads its questions from a pipe on stdin (never
-argv: the usernames asked for are often tokens, and every local user can read
-a command line), and is killed after a timeout. The child reports only *whether* a credential exists and its
-username: passwords never leave it, so they can never reach our output.
+argv: the usernames asked for are often tokens, and every local user can
+read a command line), and is killed after a timeout. The child reports
+only *whether* a credential exists and its username: passwords never leave
+it, so they can never reach our output.
 
 The child runs isolated (``python -I``): ``python -c`` would put the current
 directory first on ``sys.path``, and ``pip-scoped-auth status`` run in a
