@@ -27,8 +27,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from bench.measure import markdown_table, verdict
+from pip_scoped_auth.core.decision import PipSources
 from pip_scoped_auth.core.provenance import Provenance
-from pip_scoped_auth.core.resolver import AuthState, PipSources
+from pip_scoped_auth.core.resolver import AuthState
 from pip_scoped_auth.core.scopes import ScopeTable
 from pip_scoped_auth.core.secrets import Login
 

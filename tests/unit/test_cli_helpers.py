@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pip_scoped_auth.cli import build_parser
 from pip_scoped_auth.cli.keyring_cmds import service_name
-from pip_scoped_auth.core.resolver import Decision, Source
+from pip_scoped_auth.core.decision import Decision, Source
 from pip_scoped_auth.core.scopes import ScopeTable
 from pip_scoped_auth.core.secrets import Login
 from pip_scoped_auth.core.urls import redact_url

@@ -124,3 +124,11 @@ def test_one_url_module() -> None:
         if path.relative_to(PACKAGE).as_posix() == "core/urls.py" or _layer(path) == "demo":
             continue
         assert "urllib.parse" not in _imports(path), path
+
+
+def test_core_and_pip_layer_modules_stay_small() -> None:
+    """One job per module: none in ``core/`` or ``pip_layer/`` over 300 lines (issue 21)."""
+    for folder in ("core", "pip_layer"):
+        for path in (PACKAGE / folder).glob("*.py"):
+            lines = len(path.read_text("utf-8").splitlines())
+            assert lines <= 300, f"{path.relative_to(PACKAGE)} has {lines} lines"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pip_scoped_auth.core.decision import PipSources, Source
 from pip_scoped_auth.core.provenance import Provenance
-from pip_scoped_auth.core.resolver import AuthState, PipSources, Source
+from pip_scoped_auth.core.resolver import AuthState
 from pip_scoped_auth.core.secrets import Login
-from pip_scoped_auth.core.urls import origin_of
 
 PAGE = "http://gl.test:8000/api/v4/projects/my-group%2Fp1/packages/pypi/simple/pkg/"
 FILE = "http://gl.test:8000/api/v4/projects/323/packages/pypi/files/ab12/pkg-1.0-py3-none-any.whl"
@@ -16,17 +16,25 @@ FILE = "http://gl.test:8000/api/v4/projects/323/packages/pypi/files/ab12/pkg-1.0
 @pytest.mark.parametrize(
     ("url", "origin"),
     [
-        ("http://gl.test/x", "http://gl.test:80"),
-        ("HTTPS://GL.test:443/x", "https://gl.test:443"),
+        ("http://gl.test/x", "http://gl.test"),
+        ("HTTPS://GL.test:443/x", "https://gl.test"),
         ("http://u:p@gl.test:8000/x", "http://gl.test:8000"),
         ("http://[::1]:8000/x", "http://[::1]:8000"),
-        ("http://[::1]/x", "http://[::1]:80"),
-        ("file:///tmp/x", ""),
-        ("no scheme", ""),
+        ("http://[::1]/x", "http://[::1]"),
     ],
 )
-def test_origin_of(url: str, origin: str) -> None:
-    assert origin_of(url) == origin
+def test_a_page_keeps_its_origin(url: str, origin: str) -> None:
+    prov = Provenance()
+    prov.page_fetched(url, None)
+    page = prov.page(url)
+    assert page is not None and str(page.origin) == origin
+
+
+def test_only_http_urls_are_pages() -> None:
+    prov = Provenance()
+    for url in ("file:///tmp/x", "no scheme"):
+        prov.page_fetched(url, Login.of("u", "p"))
+        assert prov.page(url) is None and not prov.credentialed_hosts
 
 
 def test_link_inherits_the_credentials_its_page_was_read_with() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pip_scoped_auth.core.decision import Decision, PipSources, Source
+from pip_scoped_auth.core.keyring_cache import keyring_services
 from pip_scoped_auth.core.provenance import Provenance
-from pip_scoped_auth.core.resolver import AuthState, Decision, PipSources, Source, keyring_services
+from pip_scoped_auth.core.resolver import AuthState
 from pip_scoped_auth.core.scopes import AuthInfo
 from pip_scoped_auth.core.secrets import NOBODY, Login
 
@@ -140,7 +142,7 @@ def test_keyring_is_asked_in_pips_own_spelling_once_per_run() -> None:
         got = resolve(state, urls, f"{P1}/files/x", None, None, sources.pips(), allow_keyring=True)
         assert got == ("__token__", "K1")
     assert sources.keyring_calls == [(f"{P1}/simple/", "__token__")]
-    assert state.keyring_lookups == 1
+    assert state.keyring.lookups == 1
 
 
 def test_older_pips_spelling_comes_first_for_older_pips() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pip_scoped_auth.core.resolver import Source
+from pip_scoped_auth.core.decision import Source
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "credential-sources.md"
 

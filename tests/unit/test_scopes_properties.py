@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -323,3 +324,28 @@ def test_encoded_dot_segments_are_dot_segments() -> None:
 def test_origin_of_default_port_prints_without_it() -> None:
     assert str(Origin("https", "h.test", 443)) == "https://h.test"
     assert str(Origin("https", "h.test", 80)) == "https://h.test:80"
+
+
+@SETTINGS
+@given(st.one_of(urls(), request_urls, any_text, respelled().map(lambda pair: pair[1])))
+def test_the_plain_reading_agrees_with_the_full_one(url: str) -> None:
+    """``request_location``'s string fast path answers exactly as ``urlsplit`` would."""
+    from pip_scoped_auth.core import urls as urls_module
+
+    fast = urls_module._plain_location(url)
+    if fast is not urls_module._NOT_PLAIN:
+        assert fast == urls_module._parsed_location(url), url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://H.test/a/b", "https://h.test:443/a//b/", "http://h.test:8080", "http://h.test?x=1",
+        "http://h.test/a#frag/x", "http://h.test:0/", "http://h.test:099/a", "http://h-1.test/~a/b@c",
+    ],
+)  # fmt: skip
+def test_common_spellings_take_the_plain_reading(url: str) -> None:
+    from pip_scoped_auth.core import urls as urls_module
+
+    fast = urls_module._plain_location(url)
+    assert fast is not urls_module._NOT_PLAIN and fast == urls_module._parsed_location(url)

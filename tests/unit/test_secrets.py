@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pip_scoped_auth.core.decision import Decision, PipSources, Source
 from pip_scoped_auth.core.provenance import Provenance
-from pip_scoped_auth.core.resolver import AuthState, Decision, PipSources, Source
+from pip_scoped_auth.core.resolver import AuthState
 from pip_scoped_auth.core.scopes import CredentialStore, ScopeTable
 from pip_scoped_auth.core.secrets import Login, Secret
 

@@ -13,8 +13,8 @@ import sys
 from pip_scoped_auth import __version__
 from pip_scoped_auth.cli.errors import EXIT_NOT_IN_EFFECT, EXIT_OK, UsageError
 from pip_scoped_auth.cli.options import index_options
+from pip_scoped_auth.core.location import Scope
 from pip_scoped_auth.core.urls import (
-    Scope,
     redact_url,
     request_location,
     split_userinfo,

@@ -15,13 +15,14 @@ resolver can prefer the page whose own scope contains the file and, after a
 
 Pure logic, no pip imports. The pip layer feeds it two events: "page P
 answered to login C" (:meth:`Provenance.page_fetched`) and "page P lists link
-L" (:meth:`Provenance.link_listed`), and asks :meth:`Provenance.pages_listing` for a
-request URL.
+L" (:meth:`Provenance.link_listed`), and asks
+:meth:`Provenance.pages_listing` for a request URL.
 
 Memory: one dict slot per link, keyed by a 16-byte BLAKE2b digest of the
-normalised link URL (a collision-resistant key of fixed size, where the URL
-itself costs 150 bytes or more and ``hash()`` is 32 bits on some builds and
-predictable under ``PYTHONHASHSEED``), pointing at one shared
+normalised link location (origin and path, as :func:`request_location` reads
+it: a collision-resistant key of fixed size, where the URL itself costs 150
+bytes or more and ``hash()`` is 32 bits on some builds and predictable under
+``PYTHONHASHSEED``), pointing at one shared
 :class:`PageAuth` per page. A lookup also checks the origin, so credentials
 never reach another origin. The map is capped (oldest half dropped when full);
 an evicted link falls back to the path-scope rules.
@@ -35,8 +36,9 @@ import hashlib
 from itertools import islice
 from typing import NamedTuple, TypeVar, Union
 
+from pip_scoped_auth.core.location import Origin, Scope
 from pip_scoped_auth.core.secrets import Login
-from pip_scoped_auth.core.urls import origin_and_rest, request_location, upgraded_origin
+from pip_scoped_auth.core.urls import request_location
 
 __all__ = ["DEFAULT_LINK_LIMIT", "PageAuth", "Provenance", "url_key"]
 
@@ -55,7 +57,7 @@ class PageAuth(NamedTuple):
     """A page that was read successfully, and what it was read with (``None``: anonymously)."""
 
     url: str
-    origin: str
+    origin: Origin
     login: Login | None
 
 
@@ -64,9 +66,13 @@ _Listed = Union[PageAuth, tuple[PageAuth, ...]]
 
 
 def url_key(url: str) -> bytes:
-    """The map key for a URL: a 16-byte digest of its normalised form."""
-    origin, rest = origin_and_rest(url)
-    return _digest(origin + rest)
+    """The map key for a URL: a 16-byte digest of its normalised location (b"" if not HTTP(S))."""
+    location = request_location(url)
+    return _key(location) if location is not None else b""
+
+
+def _key(location: Scope) -> bytes:
+    return _digest(location.url)
 
 
 def _digest(normalised: str) -> bytes:
@@ -87,19 +93,18 @@ class Provenance:
 
     def page_fetched(self, page_url: str, login: Login | None) -> None:
         """Remember that ``page_url`` answered (2xx) to ``login``."""
-        origin, rest = origin_and_rest(page_url)
-        if not origin:
+        location = request_location(page_url)
+        if location is None:
             return
-        page = PageAuth(origin + rest, origin, login)
-        key = _digest(page.url)
+        # The URL as pip fetched it, for ``-v`` and ``explain``; the key is normalised.
+        page = PageAuth(page_url.partition("#")[0], location.origin, login)
+        key = _key(location)
         self._pages.pop(key, None)
         self._pages[key] = page
         self._pages = _trimmed(self._pages, _PAGE_LIMIT)
         self._last_page = ("", None)
         if login is not None and not login.empty:
-            location = request_location(page_url)
-            if location is not None:
-                self.credentialed_hosts.add(location.origin.host)
+            self.credentialed_hosts.add(location.origin.host)
 
     def page(self, page_url: str) -> PageAuth | None:
         last_url, last = self._last_page
@@ -112,21 +117,21 @@ class Provenance:
     def link_listed(self, link_url: str, page_url: str) -> bool:
         """Record that ``page_url`` lists ``link_url``; True if recorded.
 
-        Only same-origin links of a page we saw answer are recorded (and
-        https links of a plain-http page on the same host and default ports,
-        the upgrade requests allows too): a link to another origin, or from
-        https down to http, never inherits the page's credentials. Every page that
-        lists a URL is kept, in listing order (pip reads ``--index-url``
-        before the extras, and of equally good candidates takes the first it
-        read, so the first listing page is the one pip builds its link from).
+        Only links of a page we saw answer, on the page's own origin (or its
+        https upgrade, which requests allows too), are recorded: a link to
+        another origin, or from https down to http, never inherits the page's
+        credentials. Every page that lists a URL is kept, in listing order (pip
+        reads ``--index-url`` before the extras, and of equally good candidates
+        takes the first it read, so the first listing page is the one pip
+        builds its link from).
         """
         page = self.page(page_url)
         if page is None:
             return False
-        origin, rest = origin_and_rest(link_url)
-        if origin != page.origin and origin != upgraded_origin(page.origin):
+        location = request_location(link_url)
+        if location is None or not location.origin.accepts_credentials_of(page.origin):
             return False
-        key = _digest(origin + rest)
+        key = _key(location)
         known = self._links.get(key)
         if known is None:
             self._links[key] = page
@@ -140,18 +145,20 @@ class Provenance:
 
     def pages_listing(self, url: str) -> tuple[PageAuth, ...]:
         """The pages that listed ``url`` (or the file whose PEP 658 metadata it is), in order."""
-        origin, rest = origin_and_rest(url)
-        if not origin:
+        location = request_location(url)
+        if location is None:
             return ()
-        candidates = [origin + rest]
-        if candidates[0].endswith(_METADATA_SUFFIX):
-            candidates.append(candidates[0][: -len(_METADATA_SUFFIX)])
+        candidates = [location]
+        last = location.segments[-1] if location.segments else ""
+        if last.endswith(_METADATA_SUFFIX):
+            stripped = (*location.segments[:-1], last[: -len(_METADATA_SUFFIX)])
+            candidates.append(Scope(location.origin, stripped))
         for candidate in candidates:
-            found = self._links.get(_digest(candidate))
+            found = self._links.get(_key(candidate))
             if found is None:
                 continue
             pages = (found,) if isinstance(found, PageAuth) else found
-            return tuple(p for p in pages if origin in (p.origin, upgraded_origin(p.origin)))
+            return tuple(p for p in pages if location.origin.accepts_credentials_of(p.origin))
         return ()
 
     def __len__(self) -> int:

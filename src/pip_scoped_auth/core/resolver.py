@@ -2,162 +2,40 @@
 
 No pip imports: pip's netrc and keyring access come in as callables
 (:class:`PipSources`), so the order of sources is unit-testable on its own.
+The order and its rule numbers are written once, on
+:class:`~pip_scoped_auth.core.decision.Source`.
 
-Order for a request URL (first answer wins; a login a server already
-rejected for this very URL with 401 or 403 is skipped wherever it turns up):
-
-1. credentials embedded in the request URL itself (left to pip: ``None``);
-2. provenance: the pages that listed this URL (or the file whose PEP 658
-   ``.metadata`` it is), each with the login it was read with (none for a
-   public page): first the page whose own index scope contains the URL, then
-   the page pip built its link from (the first to list it), then the others;
-
-and then, for a URL under a configured index's scope:
-
-3. credentials embedded in that index's URL;
-4. credentials learned for that scope earlier in the run (a 401 answered by
-   keyring or the prompt), if the usernames agree;
-5. keyring *before sending*, only where the index URL names a username
-   without a password (that spelling says "the password is in keyring"), and
-   only where pip would use keyring at all;
-6. netrc (when pip allows it): host-level by design, so it only ever fills a
-   scope that has nothing of its own;
-7. keyring (when pip allows it, i.e. after a 401), by the index URL in the
-   spelling this pip uses itself first, then as configured, then by host; an
-   answer for another user than the index URL names is not used;
-8. the username alone, if the index URL names one, and nothing more.
-
-A URL outside every index scope, on an origin where the shim knows scopes (or
+A URL outside every index scope, on a host where the shim knows scopes (or
 read a page with credentials), gets what was learned for its own directory
 after a 401, else netrc, else (after a 401) keyring by its directory, else
 nothing: never pip's guess of an index by common path, never pip's per-host
-cache. Only on an origin with no scope at all is the answer ``None``: "ask
-pip", exactly as without the shim.
+cache, on any scheme or port of that host. Only on a host with no scope at
+all is the answer ``None``: "ask pip", exactly as without the shim.
 
 Keyring can be slow or hang on a headless machine, so apart from rule 5 it is
-asked only after a challenge, each service name at most once per run (misses
-included): an index that never challenges causes no keyring lookup at all.
+asked only after a challenge, each question at most once per run (misses
+included, :mod:`.keyring_cache`): an index that never challenges causes no
+keyring lookup at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Sequence
 from typing import Protocol
 
+from pip_scoped_auth.core.decision import Decision, PipSources, Source
+from pip_scoped_auth.core.keyring_cache import KeyringCache, keyring_services
+from pip_scoped_auth.core.location import Scope
 from pip_scoped_auth.core.provenance import PageAuth, Provenance, url_key
-from pip_scoped_auth.core.scopes import AuthInfo, CredentialStore, IndexEntry, ScopeTable
+from pip_scoped_auth.core.scopes import CredentialStore, IndexEntry, ScopeTable
 from pip_scoped_auth.core.secrets import NOBODY, Login
 from pip_scoped_auth.core.urls import (
-    Scope,
     directory_of,
     netloc_of,
     request_location,
 )
 
-__all__ = ["AuthState", "Decision", "PipSources", "Source", "keyring_services"]
-
-
-class Source(Enum):
-    """Where a decision's credentials came from, with the rule numbers of the module docstring.
-
-    The one place a rule's number and wording live: ``pip -v`` prints the
-    value (``from netrc``), ``explain`` prints :attr:`why` with the numbers,
-    and a test holds ``docs/credential-sources.md`` to the same numbers.
-    """
-
-    PAGE = "page"
-    INDEX_URL = "index-url"
-    LEARNED = "learned"
-    KEYRING = "keyring"
-    NETRC = "netrc"
-    USERNAME_ONLY = "username-only"
-    NONE = "none"
-
-    @property
-    def rules(self) -> tuple[int, ...]:
-        return _RULES[self][0]
-
-    @property
-    def why(self) -> str:
-        """Why this source won, for ``explain``, ending with its rule numbers."""
-        rules, text, aside = _RULES[self]
-        numbers = " and ".join(str(n) for n in rules)
-        ref = f"rule {numbers}" if len(rules) == 1 else f"rules {numbers}"
-        return f"{text} ({ref}{'; ' + aside if aside else ''})"
-
-
-_RULES: dict[Source, tuple[tuple[int, ...], str, str]] = {
-    Source.PAGE: (
-        (2,),
-        "an index page listed this URL; it inherits that page's credentials",
-        "",
-    ),
-    Source.INDEX_URL: ((3,), "the index URL carries a username and password", ""),
-    Source.LEARNED: ((4,), "credentials accepted earlier in this run for this scope", ""),
-    Source.KEYRING: ((5, 7), "keyring has credentials stored under {service}", ""),
-    Source.NETRC: (
-        (6,),
-        "netrc has an entry for this host and the scope has no credentials of its own",
-        "netrc is per host by design",
-    ),
-    Source.USERNAME_ONLY: (
-        (8,),
-        "the index URL names a user but no password: pip sends no password and may "
-        "prompt after a 401",
-        "",
-    ),
-    Source.NONE: (
-        (8,),
-        "no source has credentials for this URL: the request goes without any, and a "
-        "401 is left to pip's keyring and prompt",
-        "",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The answer for one URL: what to send, and which rule decided it.
-
-    Its ``repr`` is safe (a :class:`Login` never prints its password);
-    :meth:`describe` is the one-line form for logs and the CLI.
-    """
-
-    login: Login
-    source: Source
-    #: The index scope that contains the URL; None outside every scope.
-    entry: IndexEntry | None
-    #: For :data:`Source.PAGE`: the page (URL without credentials) that listed the file.
-    page: str | None = None
-    #: Why this candidate (page order, a keyring answer set aside), for ``-v`` and ``explain``.
-    detail: str | None = None
-
-    @property
-    def credentials(self) -> AuthInfo:
-        """pip's plain pair: only for handing back to pip."""
-        return self.login.reveal()
-
-    def describe(self) -> str:
-        """One log line's worth, without the secret."""
-        who = self.login.shown()
-        note = f" ({self.detail})" if self.detail else ""
-        if self.page is not None:
-            return f"listed on {self.page}: {who}, as that page was read{note}"
-        if self.entry is None:
-            return f"outside every index scope on this host: {who} from {self.source.value}{note}"
-        return f"scope {self.entry.scope}: {who} from {self.source.value}{note}"
-
-
-@dataclass(frozen=True)
-class PipSources:
-    """pip's own credential sources, bridged by the pip layer (plain pairs in, never kept)."""
-
-    netrc: Callable[[str], AuthInfo | None]
-    keyring: Callable[[str, str | None], AuthInfo | None]
-    #: pip 23.1+ asks keyring by the index URL with one trailing slash; older pips as configured.
-    keyring_slash_first: bool = True
+__all__ = ["AuthState"]
 
 
 class AuthState:
@@ -174,11 +52,9 @@ class AuthState:
         self._source_len = -1
         self._table = ScopeTable()
         self.store = CredentialStore()
-        self._keyring_answers: dict[tuple[str, str | None], Login | None] = {}
+        self.keyring = KeyringCache()
         #: URL key -> fingerprints of logins a server answered 401/403 to for that URL.
         self._rejected: dict[bytes, set[bytes]] = {}
-        #: Keyring questions actually asked this run (misses included).
-        self.keyring_lookups = 0
         #: Header fingerprint -> the login the shim handed to pip for it.
         self._handed_out: dict[bytes, Login] = {}
 
@@ -242,53 +118,12 @@ class AuthState:
         """
         if sent == NOBODY.fingerprint():
             return NOBODY
-        found = self._handed_out.get(sent)
-        if found is not None:
-            return found
-        return next((login for login in others if login.fingerprint() == sent), None)
+        return self._handed_out.get(sent) or next(
+            (o for o in others if o.fingerprint() == sent), None
+        )
 
     def _rejected_for(self, url: str) -> set[bytes]:
         return self._rejected.get(url_key(url), set())
-
-    # -------------------------------------------------------------- keyring
-
-    def _keyring(
-        self,
-        sources: PipSources,
-        services: Sequence[str],
-        username: str | None,
-        index_user: str | None = None,
-    ) -> tuple[Login | None, str | None]:
-        """Ask keyring under ``services`` in order; each question once per run.
-
-        Returns the login found (or None) and a note when an answer was set
-        aside: a backend that holds one token per host may answer for another
-        user than the one the index URL names (``index_user``). A username
-        named only by the request URL is a hint to keyring, as in pip.
-        """
-        note = None
-        for service in services:
-            key = (service, username)
-            if key in self._keyring_answers:
-                answer = self._keyring_answers[key]
-            else:
-                self.keyring_lookups += 1
-                found = sources.keyring(service, username)
-                answer = Login.of(found[0], found[1]) if found else None
-                self._keyring_answers[key] = answer
-            if answer is None or not answer.complete:
-                continue
-            if index_user is not None and answer.username != index_user:
-                # Neither username is shown: one may be a token (``TOKEN@host``).
-                note = (
-                    f"keyring answered for another user than the index URL names, "
-                    f"under {service}: not used"
-                )
-                continue
-            return answer, None
-        return None, note
-
-    # -------------------------------------------------------------- resolve
 
     def resolve(
         self,
@@ -401,7 +236,7 @@ class AuthState:
         services = keyring_services(entry.url, netloc_of(url), sources.keyring_slash_first)
         note = None
         if named_user and (allow_keyring or keyring_for_named_user):
-            found, note = self._keyring(sources, services, username, entry.username)
+            found, note = self.keyring.ask(sources, services, username, entry.username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, entry)
         if allow_netrc:
@@ -409,7 +244,7 @@ class AuthState:
             if netrc is not None and usable(netrc, same_user=False):
                 return Decision(netrc, Source.NETRC, entry, detail=note)
         if allow_keyring and not named_user:
-            found, note = self._keyring(sources, services, username, entry.username)
+            found, note = self.keyring.ask(sources, services, username, entry.username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, entry)
         if username is not None:
@@ -442,25 +277,12 @@ class AuthState:
                 netloc_of(url),
                 *keyring_services(base, "", sources.keyring_slash_first),
             )
-            found, _note = self._keyring(sources, [s for s in services if s], username)
+            found, _note = self.keyring.ask(sources, [s for s in services if s], username)
             if found is not None and usable(found, same_user=False):
                 return Decision(found, Source.KEYRING, None)
         if username is not None:
             return Decision(Login(username, None), Source.USERNAME_ONLY, None)
         return Decision(NOBODY, Source.NONE, None)
-
-
-def keyring_services(base_url: str, netloc: str, slash_first: bool = True) -> tuple[str, ...]:
-    """Service names asked for a scope, in the order this pip asks them.
-
-    pip 23.1+ asks by the index URL with one trailing slash, older pips by
-    the URL as configured; the other spelling comes next (entries saved by
-    the other pip, or by ``pip-scoped-auth login``), the bare host last: a
-    host-level entry is a fallback for scopes without one of their own.
-    """
-    slashed = base_url.rstrip("/") + "/"
-    spellings = (slashed, base_url) if slash_first else (base_url, slashed)
-    return tuple(dict.fromkeys((*spellings, netloc)))
 
 
 class _Usable(Protocol):

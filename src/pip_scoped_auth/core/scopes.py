@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Optional
 
+from pip_scoped_auth.core.location import Origin, Scope
 from pip_scoped_auth.core.secrets import NOBODY, Login
 from pip_scoped_auth.core.urls import (
-    Origin,
-    Scope,
     index_scope,
     request_location,
     split_userinfo,

@@ -1,8 +1,9 @@
 """URLs: parsing, normalising, stripping and redacting, in one place.
 
-Every comparison the shim makes between URLs goes through
-:func:`request_location` (a scope-shaped, normalised form), and every URL the
-package shows goes through :func:`redact_url`. Keeping both here means one
+Every comparison the shim makes between URLs goes through one type, the
+:class:`Scope` that :func:`request_location` gives (an :class:`Origin` plus
+normalised path segments), and every URL the package shows goes through
+:func:`redact_url`. Keeping both here means one
 reading of a URL for the whole package: the scope table, provenance, the
 resolver and the CLI cannot disagree about which host or path a URL names.
 Pure: no pip imports.
@@ -12,83 +13,26 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import NamedTuple
+from enum import Enum
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from pip_scoped_auth.core.location import DEFAULT_PORTS, Origin, Scope
+
 __all__ = [
-    "DEFAULT_PORTS",
-    "Origin",
-    "Scope",
     "directory_of",
     "index_scope",
     "netloc_of",
-    "origin_and_rest",
-    "origin_of",
     "redact_url",
     "request_location",
     "split_userinfo",
-    "upgraded_origin",
     "without_userinfo",
 ]
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 #: Characters kept literal when a path segment is re-quoted. Everything else is
 #: percent-encoded, so ``%7e``, ``%7E`` and ``~`` compare equal while ``%2F``
 #: (a slash *inside* a segment, as in GitLab's ``group%2Fproject``) never turns
 #: into a segment boundary.
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
-
-
-class Origin(NamedTuple):
-    """Scheme, host and port: the unit credentials may never cross."""
-
-    scheme: str
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        if DEFAULT_PORTS.get(self.scheme) == self.port:
-            return f"{self.scheme}://{host}"
-        return f"{self.scheme}://{host}:{self.port}"
-
-    def downgraded(self) -> Origin | None:
-        """The plain-http origin this https origin upgrades, if any.
-
-        requests keeps credentials on an http->https redirect of the same host
-        on the default ports (and only there), and so do the scope rules: an
-        ``http://host`` scope also covers ``https://host`` (an upgrade), never
-        the reverse.
-        """
-        if self.scheme == "https" and self.port == DEFAULT_PORTS["https"]:
-            return Origin("http", self.host, DEFAULT_PORTS["http"])
-        return None
-
-    def accepts_credentials_of(self, other: Origin) -> bool:
-        """Whether a credential of ``other`` may be sent here: the same origin, or its upgrade."""
-        return self == other or self.downgraded() == other
-
-
-class Scope(NamedTuple):
-    """An origin plus a path prefix, compared segment by segment."""
-
-    origin: Origin
-    segments: tuple[str, ...]
-
-    def __str__(self) -> str:
-        """The scope as printed: its URL with one trailing slash."""
-        return self.url.rstrip("/") + "/"
-
-    @property
-    def url(self) -> str:
-        """The scope as a URL without a trailing slash (keyring's service spelling)."""
-        return f"{self.origin}/{'/'.join(self.segments)}"
-
-    def contains(self, other: Scope) -> bool:
-        """True where ``other`` lies under this scope on segment boundaries."""
-        n = len(self.segments)
-        return self.origin == other.origin and other.segments[:n] == self.segments
 
 
 def _normalise_host(host: str) -> str:
@@ -189,12 +133,64 @@ def _plain_hostinfo(netloc: str) -> bool:
     return rest == "" or rest.startswith(":")
 
 
+#: A path made only of plain segment characters and slashes.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*")
+#: Characters that send a netloc to the full parser: userinfo, IPv6 brackets,
+#: escapes, and whatever ``urlsplit`` strips or rejects.
+_UNPLAIN_NETLOC = re.compile(r"[@\[\]%\\\s]")
+
+
 def request_location(url: str) -> Scope | None:
     """Normalise ``url`` to the scope-shaped location it addresses.
 
     Returns ``None`` where the URL has no HTTP(S) origin (``file:``, garbage,
     a bad port): such URLs never get scoped credentials, so pip decides.
+
+    Provenance reads every link pip builds, so the common spelling (a lower-case
+    scheme, a plain ASCII host, a path of plain segments) is read with string
+    operations; anything else (userinfo, IPv6, IDNA, a trailing dot, escapes,
+    dot segments, whitespace) takes the full ``urlsplit`` reading. Both give
+    the same answer: a property test compares them on generated URLs.
     """
+    fast = _plain_location(url)
+    return _parsed_location(url) if isinstance(fast, _NotPlain) else fast
+
+
+class _NotPlain(Enum):
+    """:func:`_plain_location`'s "ask the full parser"."""
+
+    NOT_PLAIN = 0
+
+
+_NOT_PLAIN = _NotPlain.NOT_PLAIN
+
+
+def _plain_location(url: str) -> Scope | _NotPlain | None:
+    """:func:`request_location` for the common spelling; ``_NOT_PLAIN`` for the rest."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in DEFAULT_PORTS or not url.isascii() or not url.isprintable():
+        return _NOT_PLAIN
+    rest = rest.partition("#")[0].partition("?")[0]
+    hostport, _slash, path = rest.partition("/")
+    host, colon, port_text = hostport.partition(":")
+    if not host or host.endswith(".") or _UNPLAIN_NETLOC.search(hostport):
+        return _NOT_PLAIN
+    if not colon:
+        port = DEFAULT_PORTS[scheme]
+    elif port_text.isdigit() and int(port_text) <= 65535:
+        port = int(port_text)
+    else:
+        return _NOT_PLAIN
+    if not _PLAIN_PATH.fullmatch(path):
+        return _NOT_PLAIN
+    segments = tuple(segment for segment in path.split("/") if segment)
+    if "." in segments or ".." in segments:
+        return _NOT_PLAIN
+    return Scope(Origin(scheme, host.lower(), port), segments)
+
+
+def _parsed_location(url: str) -> Scope | None:
+    """:func:`request_location` through ``urlsplit``, for every spelling."""
     try:
         parts = urlsplit(url.strip())
         scheme = parts.scheme.lower()
@@ -261,50 +257,6 @@ def redact_url(url: str) -> str:
     # A username that stands alone (``TOKEN@`` or ``TOKEN:@``) is often the token.
     shown = f"{user}:****" if colon and password else "****"
     return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
-
-
-def origin_and_rest(url: str) -> tuple[str, str]:
-    """``(origin, rest)``: the normalised origin, and path plus query without fragment.
-
-    Deliberately string-only and cheap: provenance runs it once per listed
-    link. The origin is ``scheme://host:port``, lower-cased, port explicit,
-    userinfo dropped; ``""`` where the URL is not HTTP(S).
-    """
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or scheme not in DEFAULT_PORTS:
-        return "", url
-    rest = rest.split("#", 1)[0]
-    cut = len(rest)
-    for mark in ("/", "?"):
-        found = rest.find(mark)
-        if 0 <= found < cut:
-            cut = found
-    hostport = rest[:cut].rpartition("@")[2].lower()
-    if hostport.endswith("]") or ":" not in hostport.rpartition("]")[2]:
-        port = DEFAULT_PORTS[scheme]
-        host = hostport
-    else:
-        host, _, digits = hostport.rpartition(":")
-        port = int(digits) if digits.isdigit() else DEFAULT_PORTS[scheme]
-    return f"{scheme}://{host}:{port}", rest[cut:]
-
-
-def upgraded_origin(origin: str) -> str:
-    """For an ``origin_and_rest`` origin ``http://host:80``: ``https://host:443``, else ``""``.
-
-    The one cross-origin move a credential survives (:meth:`Origin.downgraded`).
-    """
-    scheme, _, hostport = origin.partition("://")
-    host, _, port = hostport.rpartition(":")
-    if scheme == "http" and port == str(DEFAULT_PORTS["http"]):
-        return f"https://{host}:{DEFAULT_PORTS['https']}"
-    return ""
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host:port`` lower-cased with the port explicit; ``""`` if not HTTP(S)."""
-    return origin_and_rest(url)[0]
 
 
 def directory_of(url: str) -> Scope | None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pip_scoped_auth.core.resolver import AuthState, Decision, PipSources, Source, keyring_services
+from pip_scoped_auth.core.decision import Decision, PipSources, Source
+from pip_scoped_auth.core.keyring_cache import keyring_services
+from pip_scoped_auth.core.resolver import AuthState
 from pip_scoped_auth.core.scopes import AuthInfo, IndexEntry, ScopeTable
 from pip_scoped_auth.core.urls import netloc_of, split_userinfo, without_userinfo
 from pip_scoped_auth.diagnostics.health import Health, check_health

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from pip_scoped_auth.core.resolver import AuthState, Decision, PipSources
+from pip_scoped_auth.core.decision import Decision, PipSources
+from pip_scoped_auth.core.resolver import AuthState
 from pip_scoped_auth.core.scopes import AuthInfo
 from pip_scoped_auth.core.secrets import Login
 from pip_scoped_auth.core.versions import version_tuple

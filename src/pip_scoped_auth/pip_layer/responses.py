@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pip_scoped_auth.core.resolver import Decision
+from pip_scoped_auth.core.decision import Decision
 from pip_scoped_auth.core.secrets import header_fingerprint
 from pip_scoped_auth.core.urls import directory_of, without_userinfo
 from pip_scoped_auth.pip_layer.bridge import PipBridge

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pip_scoped_auth.core.resolver import Decision
+from pip_scoped_auth.core.decision import Decision
 from pip_scoped_auth.pip_layer import compat
 from pip_scoped_auth.pip_layer.bridge import PipBridge
 from pip_scoped_auth.pip_layer.runtime import FAILED, PipRuntime
