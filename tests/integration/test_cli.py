@@ -93,7 +93,7 @@ def test_status_lists_scopes_and_sources_redacted(projects: FakeGitLab, make_pip
         f"scope {scope_of(projects, P1)}: user {deploy.username!r} with a password from index-url"
         in out
     )
-    assert f"scope {scope_of(projects, P2)}: a username (not shown) from username-only" in out
+    assert f"scope {scope_of(projects, P2)}: a username only (hidden) from username-only" in out
     assert "http://****@127.0.0.1" in out and "links-user:****@" in out
     assert "OK: pip's credentials are scoped per index" in out
 

@@ -343,8 +343,21 @@ class Nginx:
         """Where the access log ends now; :meth:`entries` reads from such a mark."""
         return self.access_log.stat().st_size if self.access_log.exists() else 0
 
-    def entries(self, since: int = 0) -> list[AccessEntry]:
-        """Access log lines written after ``since`` (nginx writes each line as it answers)."""
+    def entries(self, since: int = 0, at_least: int = 0) -> list[AccessEntry]:
+        """Access log lines written after ``since``.
+
+        nginx writes a line in its log phase, after the response went out, so
+        a client can hold the answer before the line exists: ``at_least``
+        waits (5 s at most) until that many lines are there.
+        """
+        deadline = time.monotonic() + 5.0
+        while True:
+            entries = self._read_entries(since)
+            if len(entries) >= at_least or time.monotonic() > deadline:
+                return entries
+            time.sleep(0.05)
+
+    def _read_entries(self, since: int) -> list[AccessEntry]:
         if not self.access_log.exists():
             return []
         with open(self.access_log, "rb") as log:

@@ -49,7 +49,7 @@ def test_each_location_accepts_only_its_own_token(stack: PypiserverStack) -> Non
     # Right user name, another tenant's token: refused, and logged as "other".
     forged = Tenant("x", a.username, b.token).basic_header
     assert _get(page, forged)[0] == 401
-    entries = stack.nginx.entries(mark)
+    entries = stack.nginx.entries(mark, at_least=4)
     log = describe(entries)
     assert [(e.token, e.status) for e in entries] == [
         ("tenant-a", 200),
