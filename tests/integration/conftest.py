@@ -146,7 +146,7 @@ def make_pip(tmp_path: Path, shim_wheel: Path) -> MakePip:
 
 def _test_secrets(request: pytest.FixtureRequest) -> dict[str, str]:
     """secret -> display name: every FakeGitLab token and registry-layout tenant secret
-    of the test, ``pip.secrets``, and every username standing alone in a pip run's URLs."""
+    of the test, and ``pip.secrets``."""
     secrets: dict[str, str] = {}
     for value in request.node.funcargs.values():
         if isinstance(value, FakeGitLab):
@@ -161,8 +161,6 @@ def _test_secrets(request: pytest.FixtureRequest) -> dict[str, str]:
     for run in pipenvs.recorded_runs():
         for n, secret in enumerate(run.secrets):
             secrets.setdefault(secret, f"pip.secrets[{n}]")
-        for username in leaks.lone_usernames(run.args):
-            secrets.setdefault(username, "a username standing alone in a URL (a token)")
     return secrets
 
 

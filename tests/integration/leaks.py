@@ -25,12 +25,11 @@ FakeGitLab log or a pytest-httpserver log.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 __all__ = [
     "Leak",
@@ -38,7 +37,6 @@ __all__ = [
     "assert_no_leaks",
     "clear_recorded_outputs",
     "find_leaks",
-    "lone_usernames",
     "record_output",
     "recorded_outputs",
     "secret_forms",
@@ -81,23 +79,6 @@ def _b64_cores(secret: bytes) -> list[str]:
         if len(core) >= _MIN_B64_CORE:
             cores.append(core)
     return cores
-
-
-#: ``scheme://USER@`` or ``scheme://USER:@``: a username that stands alone.
-_LONE_USERNAME = re.compile(r"[a-z][a-z0-9+.-]*://([^/@:\s]+):?@", re.IGNORECASE)
-
-
-def lone_usernames(args: Iterable[str]) -> list[str]:
-    """Usernames that stand alone in the URLs of a command line: tokens, to the leak check.
-
-    GitLab, Artifactory and Azure accept a token as the username with no (or
-    an empty) password, so such a username is searched for like a password.
-    """
-    found = []
-    for arg in args:
-        for match in _LONE_USERNAME.finditer(arg):
-            found.append(unquote(match.group(1)))
-    return found
 
 
 def secret_forms(secret: str) -> dict[str, str]:
