@@ -24,13 +24,15 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-#: pip's auth module and link model, and pipenv's vendored copies of them.
+#: pip's auth module and link model, pipenv's vendored copies of them, and
+#: pip 26.2+'s venv build environment (``--use-feature venv-isolation``).
 TARGETS = frozenset(
     {
         "pip._internal.network.auth",
         "pip._internal.models.link",
         "pipenv.patched.pip._internal.network.auth",
         "pipenv.patched.pip._internal.models.link",
+        "pip._internal.build_env.venv",
     }
 )
 
