@@ -2,11 +2,12 @@
 
 The sdist ``buildme`` is on project 323, its build backend ``tinybackend``
 only on project 324 (one host, a deploy token per project in the URLs,
-both orders, indexes by id and by encoded path). With that feature pip builds in a fresh temporary venv
-without the shim's ``.pth``; the shim arms itself there through one ``.pth``
-that loads it from the parent's site-packages, without putting that
-directory on the build venv's ``sys.path``: the backend records which of the
-parent's packages it could import, and must see none.
+both orders, indexes by id and by encoded path). With that feature pip
+builds in a fresh temporary venv without the shim's ``.pth``; the shim arms
+itself there through one ``.pth`` that loads it from the parent's
+site-packages, without putting that directory on the build venv's
+``sys.path``: the backend records which of the parent's packages it could
+import, and must see none.
 """
 
 from __future__ import annotations
