@@ -11,7 +11,9 @@ backend must not see the parent's packages (the isolation pip exists for).
 
 So this module is a meta-path finder with two states. Armed, it answers only
 for pip's auth module and link model (:data:`TARGETS`, as the start-up hook).
-When pip imports one of them, it switches on and from then on also answers
+When pip imports one of them (or the process is ``python -m pip_scoped_auth``
+on Python 3.10+, so that ``status`` works in a preloaded venv), it switches
+on and from then on also answers
 for :data:`SERVED` (``pip_scoped_auth``, ``wrapt``, their submodules), found
 in the recorded directories only; then it hands the pip module over exactly
 as the start-up hook does. A process that never imports pip's auth module
@@ -60,6 +62,21 @@ def _path_finder() -> "Any":
     return None
 
 
+def _running_our_cli() -> bool:
+    """``python -m pip_scoped_auth ...`` (Python 3.10+, which keeps ``sys.orig_argv``)."""
+    argv = list(getattr(sys, "orig_argv", ()))[1:]
+    while argv:
+        arg = argv.pop(0)
+        if arg in ("-X", "-W"):
+            argv[:1] = []
+        elif arg == "-m" or arg.startswith("-m"):
+            module = arg[2:] or (argv[0] if argv else "")
+            return module.partition(".")[0] == "pip_scoped_auth"
+        elif not arg.startswith("-") or arg in ("-", "-c"):
+            return False
+    return False
+
+
 class RemoteFinder:
     """The finder :func:`arm` puts on ``sys.meta_path`` (one per process)."""
 
@@ -70,8 +87,9 @@ class RemoteFinder:
         self.dirs = [d for d in dirs if d]
         #: How this process was armed: ``preload`` or ``build-venv`` (``status`` says it).
         self.mechanism = mechanism
-        #: True once pip imported a target in this process.
-        self.active = False
+        #: True once pip imported a target in this process, or from the start
+        #: under ``python -m pip_scoped_auth`` (``status`` in a preloaded venv).
+        self.active = _running_our_cli()
 
     def find_spec(self, name: str, path: "Any" = None, target: "Any" = None) -> "Any":
         """Targets always; :data:`SERVED` only after a target, and only from ``dirs``."""

@@ -106,6 +106,8 @@ class ScopedAuthFinder:
     """A meta-path finder that only ever answers for :data:`TARGETS`."""
 
     pip_scoped_auth_finder = True
+    #: What armed it, for ``status`` (the ``.pth`` arms the hook module instead).
+    mechanism = "activate"
 
     def find_spec(self, fullname: str, path: "Any" = None, target: "Any" = None) -> "Any":
         if fullname not in TARGETS:

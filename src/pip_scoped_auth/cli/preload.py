@@ -30,18 +30,13 @@ import sysconfig
 from pip_scoped_auth.cli.errors import EXIT_NOT_IN_EFFECT, EXIT_OK
 from pip_scoped_auth.core import arming, preload_block
 
-__all__ = ["cmd_preload", "target_path"]
+__all__ = ["cmd_preload"]
 
 PROG = "pip-scoped-auth preload"
 
 
 class PreloadError(Exception):
     """One line for the user: what cannot be done and what to do."""
-
-
-def target_path() -> str:
-    """The ``sitecustomize.py`` of the base interpreter's standard library directory."""
-    return os.path.join(sysconfig.get_paths()["stdlib"], "sitecustomize.py")
 
 
 def _shadowed(stdlib: str) -> str | None:
@@ -143,7 +138,7 @@ def _remove(path: str) -> str:
 
 def cmd_preload(args: argparse.Namespace) -> int:
     """Add (or with ``--remove``, remove) the block; one line, never a traceback."""
-    shown = target_path()
+    shown = arming.sitecustomize_path()
     # Write through a symbolic link (Debian links /usr/lib/python3.X/sitecustomize.py
     # to /etc), so the link itself stays.
     path = os.path.realpath(shown)

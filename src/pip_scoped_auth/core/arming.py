@@ -18,8 +18,17 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sysconfig
 
-__all__ = ["MECHANISMS", "REMOTE_FILE", "REMOTE_MODULE", "loader_source", "pth_line", "shim_dirs"]
+__all__ = [
+    "MECHANISMS",
+    "REMOTE_FILE",
+    "REMOTE_MODULE",
+    "loader_source",
+    "pth_line",
+    "shim_dirs",
+    "sitecustomize_path",
+]
 
 #: The stdlib-only finder module, installed top-level beside the package.
 REMOTE_MODULE = "_pip_scoped_auth_remote"
@@ -30,7 +39,19 @@ MECHANISMS = {
     "pth": "pip_scoped_auth.pth in this environment",
     "preload": "preload from the base interpreter (its sitecustomize)",
     "build-venv": "pip's build venv, armed by the parent pip",
+    "activate": "pip_scoped_auth.activate()",
 }
+
+
+def sitecustomize_path() -> str:
+    """The ``sitecustomize.py`` ``preload`` writes: in the base's standard library directory.
+
+    A venv made with ``include-system-site-packages = false`` has the base's
+    standard library on ``sys.path``, not its site-packages (CPython 3.9-3.14,
+    ``python -m venv`` and ``virtualenv``), so only a ``sitecustomize`` there
+    runs in every venv made from that interpreter.
+    """
+    return os.path.join(sysconfig.get_paths()["stdlib"], "sitecustomize.py")
 
 
 def _package_parent() -> str:
