@@ -1,4 +1,5 @@
-"""pip 26.2+ ``--use-feature venv-isolation``: the child pip in pip's build venv is scoped.
+"""pip 26.2+ ``--use-feature venv-isolation``: the child pip in pip's build venv is scoped
+(and pip 26.0+ ``--use-feature inprocess-build-deps``, which has no child).
 
 The sdist ``buildme`` is on project 323, its build backend ``tinybackend``
 only on project 324 (one host, a deploy token per project in the URLs,
@@ -110,7 +111,13 @@ LAYOUTS = {"id": {P1: P1, P2: P2}, "path": {P1: "my-group/project-1", P2: "my-gr
 
 
 def _install(
-    gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, shim: bool, layout: str, first: int
+    gitlab: FakeGitLab,
+    make_pip: MakePip,
+    pip_version: str,
+    shim: bool,
+    layout: str,
+    first: int,
+    feature: str = "venv-isolation",
 ) -> tuple[dict[int, Token], PipEnv, PipResult]:
     tokens = {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
     ident: dict[int, int | str] = LAYOUTS[layout]
@@ -119,7 +126,7 @@ def _install(
     pip.secrets.extend(t.secret for t in tokens.values())
     result = pip.install(
         "--use-feature",
-        "venv-isolation",
+        feature,
         "buildme",
         "--index-url",
         gitlab.project_index_url(ident[first], tokens[first]),
@@ -145,11 +152,32 @@ def test_venv_isolation_child_pip_is_scoped(
     assert namespace["PARENT_IMPORTABLE"] == [], built.read_text()
     backend = [e for e in build_projects.file_requests() if "tinybackend" in e.path]
     assert backend and backend[0].token is tokens[P2], build_projects.describe_log()
-    for entry in build_projects.log:
+    _assert_own_tokens(build_projects, tokens)
+
+
+def _assert_own_tokens(gitlab: FakeGitLab, tokens: dict[int, Token]) -> None:
+    """Both files fetched with 200; every request with credentials carried its project's."""
+    assert {e.project_id for e in gitlab.file_requests()} == {P1, P2}, gitlab.describe_log()
+    for entry in gitlab.log:
         if entry.kind == "file":
-            assert entry.status == 200, build_projects.describe_log()
+            assert entry.status == 200, gitlab.describe_log()
         if entry.project_id is not None and entry.authorization_sent:
-            assert entry.token is tokens[entry.project_id], build_projects.describe_log()
+            assert entry.token is tokens[entry.project_id], gitlab.describe_log()
+
+
+@pytest.mark.matrix(since="26.0")
+@pytest.mark.parametrize("first", [P1, P2])
+def test_inprocess_build_deps_are_scoped(
+    build_projects: FakeGitLab, make_pip: MakePip, pip_version: str, first: int
+) -> None:
+    """pip 26.0+ ``--use-feature inprocess-build-deps``: no child, the parent's session."""
+    tokens, pip, result = _install(
+        build_projects, make_pip, pip_version, True, "path", first, "inprocess-build-deps"
+    )
+    assert result.returncode == 0, result.redacted()
+    (built,) = pip.workdir.glob("target-*/buildme/__init__.py")
+    assert "BUILT_WITH = '1.0'" in built.read_text()
+    _assert_own_tokens(build_projects, tokens)
 
 
 @pytest.mark.token_in_output_expected(
