@@ -127,6 +127,10 @@ def test_preload_scopes_venvs_made_from_the_interpreter(
     status = _run(venv_python, "-m", "pip_scoped_auth", "status", home=home)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "armed:   by preload from the base interpreter" in status.stdout, status.stdout
+    own = _run(base, "-m", "pip_scoped_auth", "status", home=home)
+    assert own.returncode == 0, own.stdout + own.stderr
+    assert "armed:   by pip_scoped_auth.pth in this environment" in own.stdout, own.stdout
+    assert f"preload: {sitecustomize} (every venv" in own.stdout, own.stdout
 
     tokens = {P1: projects.project_deploy_token(P1), P2: projects.project_deploy_token(P2)}
     pip = pipenvs.PipEnv(venv=venv, pip_version="bundled", shim=True, workdir=tmp_path / "w")

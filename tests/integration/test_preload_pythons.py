@@ -106,3 +106,31 @@ def test_the_block_runs_in_venvs_of_every_python(tmp_path: Path, version: str) -
     assert not Path(sitecustomize, "sitecustomize.py").exists()
     out = run(tmp_path / "venv" / "bin" / "python", "-c", _PROBE).strip()
     assert out == "True False [] []", out
+
+
+def test_preload_will_not_hide_a_sitecustomize_of_site_packages(tmp_path: Path) -> None:
+    """A new stdlib sitecustomize.py would shadow the base's site-packages one: refused."""
+    python = pipenvs.find_python("3.12") or pipenvs.base_python()
+    base = _stand_in(python, tmp_path / "base")
+    env = {**pipenvs.scrubbed_env(tmp_path / "home"), "PYTHONPATH": str(ROOT / "src")}
+    purelib = subprocess.run(
+        [str(base), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(purelib).mkdir(parents=True, exist_ok=True)
+    theirs = Path(purelib, "sitecustomize.py")
+    theirs.write_text("IMAGE = 1\n")
+    proc = subprocess.run(
+        [str(base), "-m", "pip_scoped_auth", "preload"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and f"{theirs} exists" in lines[0], proc.stderr
+    assert proc.stdout == ""
+    assert theirs.read_text() == "IMAGE = 1\n"
