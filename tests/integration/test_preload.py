@@ -127,6 +127,11 @@ def test_preload_scopes_venvs_made_from_the_interpreter(
     status = _run(venv_python, "-m", "pip_scoped_auth", "status", home=home)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "armed:   by preload from the base interpreter" in status.stdout, status.stdout
+    explain = _run(
+        venv_python, "-m", "pip_scoped_auth", "explain", "https://gl.example/x", home=home
+    )
+    assert explain.returncode == 0, explain.stdout + explain.stderr
+    assert "armed:   by preload from the base interpreter" in explain.stdout, explain.stdout
     own = _run(base, "-m", "pip_scoped_auth", "status", home=home)
     assert own.returncode == 0, own.stdout + own.stderr
     assert "armed:   by pip_scoped_auth.pth in this environment" in own.stdout, own.stdout

@@ -138,6 +138,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     indexes = view.indexes
     print(f"URL:     {redact_url(url)}")
     print(f"origin:  {location.origin}")
+    mechanism = view.health.facts.mechanism
+    if mechanism not in ("", "pth"):
+        # A preloaded venv or pip's build venv: the shim is not installed here.
+        print(f"armed:   by {MECHANISMS.get(mechanism, mechanism)}")
     print("Indexes (the scopes pip-scoped-auth builds from them):")
     _print_sources(indexes, view.answers)
     for position, index_url in enumerate(indexes.index_urls):
