@@ -156,3 +156,14 @@ def test_block_of_a_created_file_removes_to_nothing() -> None:
 def test_a_block_without_its_end_is_not_a_block() -> None:
     added = preload_block.add("", "pass\n", "/x", existed=False, mtime_ns=0)
     assert preload_block.find(added.replace(preload_block.END, "")) is None
+
+
+def test_loader_source_adds_no_module() -> None:
+    """Start-up stays free: arming by path registers nothing in ``sys.modules``."""
+    code = (
+        "import os, sys; before = set(sys.modules)  # site has loaded os\n"
+        + arming.loader_source([SRC], "preload")
+        + "print(sorted(set(sys.modules) - before), "
+        "sum(getattr(f, 'pip_scoped_auth_finder', False) for f in sys.meta_path))"
+    )
+    assert _fresh(code) == "[] 1"
