@@ -84,6 +84,10 @@ def _read(path: str) -> tuple[str, os.stat_result] | None:
             text = handle.read()
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError:
+        raise PreloadError(
+            f"{path} is not UTF-8 text: add the block by hand or convert the file"
+        ) from None
     return text, os.stat(path)
 
 
