@@ -13,15 +13,15 @@ import, and must see none.
 
 from __future__ import annotations
 
-import io
-import tarfile
 import textwrap
 
 import pytest
 
 from tests.gitlab import FakeGitLab, Token
+from tests.gitlab.wheels import build_sdist
 from tests.integration.conftest import P1, P2, MakePip
 from tests.integration.pipenvs import NEWEST_PIP, PipEnv, PipResult
+from tests.integration.test_commands import assert_own_tokens
 
 #: A PEP 517 backend that needs ``tinybackend`` (only on project 324) and
 #: records whether the parent's packages are importable in the build venv.
@@ -81,20 +81,15 @@ backend-path = ["."]
 
 
 def _sdist() -> bytes:
-    files = {
-        "PKG-INFO": "Metadata-Version: 2.1\nName: buildme\nVersion: 1.0\n",
-        "pyproject.toml": _PYPROJECT,
-        "localbackend.py": textwrap.dedent(_BACKEND),
-    }
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for path, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"buildme-1.0/{path}")
-            info.size = len(data)
-            info.mtime = 1577836800
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return build_sdist(
+        "buildme",
+        "1.0",
+        {
+            "PKG-INFO": "Metadata-Version: 2.1\nName: buildme\nVersion: 1.0\n",
+            "pyproject.toml": _PYPROJECT,
+            "localbackend.py": textwrap.dedent(_BACKEND),
+        },
+    )
 
 
 @pytest.fixture
@@ -152,17 +147,7 @@ def test_venv_isolation_child_pip_is_scoped(
     assert namespace["PARENT_IMPORTABLE"] == [], built.read_text()
     backend = [e for e in build_projects.file_requests() if "tinybackend" in e.path]
     assert backend and backend[0].token is tokens[P2], build_projects.describe_log()
-    _assert_own_tokens(build_projects, tokens)
-
-
-def _assert_own_tokens(gitlab: FakeGitLab, tokens: dict[int, Token]) -> None:
-    """Both files fetched with 200; every request with credentials carried its project's."""
-    assert {e.project_id for e in gitlab.file_requests()} == {P1, P2}, gitlab.describe_log()
-    for entry in gitlab.log:
-        if entry.kind == "file":
-            assert entry.status == 200, gitlab.describe_log()
-        if entry.project_id is not None and entry.authorization_sent:
-            assert entry.token is tokens[entry.project_id], gitlab.describe_log()
+    assert_own_tokens(build_projects, tokens, {P1, P2})
 
 
 @pytest.mark.matrix(since="26.0")
@@ -177,7 +162,7 @@ def test_inprocess_build_deps_are_scoped(
     assert result.returncode == 0, result.redacted()
     (built,) = pip.workdir.glob("target-*/buildme/__init__.py")
     assert "BUILT_WITH = '1.0'" in built.read_text()
-    _assert_own_tokens(build_projects, tokens)
+    assert_own_tokens(build_projects, tokens, {P1, P2})
 
 
 @pytest.mark.token_in_output_expected(

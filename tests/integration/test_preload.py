@@ -22,6 +22,7 @@ from tests.gitlab import FakeGitLab, Token
 from tests.integration import pipenvs
 from tests.integration.conftest import P1, P2
 from tests.integration.preloaded_python import fresh_copy, stdlib_dir, tree_digest
+from tests.integration.test_commands import assert_own_tokens
 
 #: The bug report's projects, addressed by encoded path: files are linked by id.
 PATHS = {P1: "my-group/project-1", P2: "my-group/project-2"}
@@ -82,15 +83,6 @@ def _pip_args(gitlab: FakeGitLab, tokens: dict[int, Token]) -> list[str]:
     ]
 
 
-def _own_tokens_everywhere(gitlab: FakeGitLab, tokens: dict[int, Token]) -> None:
-    assert {e.project_id for e in gitlab.file_requests()} == {P1, P2}, gitlab.describe_log()
-    for entry in gitlab.log:
-        if entry.kind == "file":
-            assert entry.status == 200, gitlab.describe_log()
-        if entry.project_id is not None and entry.authorization_sent:
-            assert entry.token is tokens[entry.project_id], gitlab.describe_log()
-
-
 def _one_line(text: str) -> str:
     lines = text.splitlines()
     assert len(lines) == 1, text
@@ -143,7 +135,7 @@ def test_preload_scopes_venvs_made_from_the_interpreter(
     pip.secrets.extend(t.secret for t in tokens.values())
     scoped = pip.install(*_pip_args(projects, tokens))
     assert scoped.returncode == 0, scoped.redacted()
-    _own_tokens_everywhere(projects, tokens)
+    assert_own_tokens(projects, tokens, {P1, P2})
 
     # The same venv with the shim switched off is stock pip: project 324's file
     # (linked by id, outside both index paths) gets project 323's token.
