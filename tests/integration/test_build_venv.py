@@ -80,7 +80,7 @@ backend-path = ["."]
 """
 
 
-def _sdist() -> bytes:
+def buildme_sdist() -> bytes:
     return build_sdist(
         "buildme",
         "1.0",
@@ -96,7 +96,7 @@ def _sdist() -> bytes:
 def build_projects(gitlab: FakeGitLab) -> FakeGitLab:
     gitlab.add_project(P1, "my-group/project-1")
     gitlab.add_project(P2, "my-group/project-2")
-    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", _sdist())
+    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", buildme_sdist())
     gitlab.add_package(P2, "tinybackend", "1.0")
     return gitlab
 

@@ -22,6 +22,7 @@ from tests.gitlab import FakeGitLab, Token
 from tests.integration import pipenvs
 from tests.integration.conftest import P1, P2
 from tests.integration.preloaded_python import fresh_copy, stdlib_dir, tree_digest
+from tests.integration.test_build_venv import buildme_sdist
 from tests.integration.test_commands import assert_own_tokens
 
 #: The bug report's projects, addressed by encoded path: files are linked by id.
@@ -248,3 +249,30 @@ def test_preload_where_it_cannot_write(base: Path, tmp_path: Path) -> None:
     assert str(stdlib / "sitecustomize.py") in line
     assert proc.stdout == ""
     assert tree_digest(root) == before
+
+
+def test_pip_build_children_in_a_preloaded_venv_are_scoped(
+    gitlab: FakeGitLab, base: Path, tmp_path: Path
+) -> None:
+    """An sdist on project 323 whose build backend is only on project 324: the build
+    isolation child pip of the venv's stock pip is armed by the block too."""
+    gitlab.add_project(P1, PATHS[P1])
+    gitlab.add_project(P2, PATHS[P2])
+    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", buildme_sdist())
+    gitlab.add_package(P2, "tinybackend", "1.0")
+    home = tmp_path / "home"
+    assert _preload(base, home).returncode == 0
+    venv = _make_venv(base, "venv", tmp_path / "venv", home).parent.parent
+    tokens = {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
+    pip = pipenvs.PipEnv(venv=venv, pip_version="bundled", shim=True, workdir=tmp_path / "w")
+    pip.workdir.mkdir()
+    pip.secrets.extend(t.secret for t in tokens.values())
+    index = [
+        "--index-url",
+        gitlab.project_index_url(PATHS[P1], tokens[P1]),
+        "--extra-index-url",
+        gitlab.project_index_url(PATHS[P2], tokens[P2]),
+    ]
+    result = pip.install("buildme", *index)
+    assert result.returncode == 0, result.redacted()
+    assert_own_tokens(gitlab, tokens, {P1, P2})
