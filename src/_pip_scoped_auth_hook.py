@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 #: Marks this module as one of our finders (``_bootstrap.is_ours``, ``disarm``).
 pip_scoped_auth_finder = True
 
-#: pip's auth module and link model, and pipenv's vendored copies of them.
+#: pip's auth module and link model, pipenv's vendored copies of them, and
+#: pip 26.2+'s venv build environment (``--use-feature venv-isolation``).
 #: Must equal ``pip_scoped_auth._bootstrap.TARGETS`` (a unit test checks).
 TARGETS = frozenset(
     {
@@ -39,6 +40,7 @@ TARGETS = frozenset(
         "pip._internal.models.link",
         "pipenv.patched.pip._internal.network.auth",
         "pipenv.patched.pip._internal.models.link",
+        "pip._internal.build_env.venv",
     }
 )
 

@@ -24,13 +24,15 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-#: pip's auth module and link model, and pipenv's vendored copies of them.
+#: pip's auth module and link model, pipenv's vendored copies of them, and
+#: pip 26.2+'s venv build environment (``--use-feature venv-isolation``).
 TARGETS = frozenset(
     {
         "pip._internal.network.auth",
         "pip._internal.models.link",
         "pipenv.patched.pip._internal.network.auth",
         "pipenv.patched.pip._internal.models.link",
+        "pip._internal.build_env.venv",
     }
 )
 
@@ -104,6 +106,8 @@ class ScopedAuthFinder:
     """A meta-path finder that only ever answers for :data:`TARGETS`."""
 
     pip_scoped_auth_finder = True
+    #: What armed it, for ``status`` (the ``.pth`` arms the hook module instead).
+    mechanism = "activate"
 
     def find_spec(self, fullname: str, path: "Any" = None, target: "Any" = None) -> "Any":
         if fullname not in TARGETS:

@@ -21,7 +21,14 @@ from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipEnv
 from tests.integration.test_provenance import _check
 
 #: The three files the shim puts at the top of site-packages.
-START_FILES = ("pip_scoped_auth.pth", "pip_scoped_auth.start", f"{_bootstrap.HOOK_MODULE}.py")
+#: The top-level files of the wheel: the start-up trio, and the finder that
+#: ``preload`` and pip's build venvs load by path.
+START_FILES = (
+    "pip_scoped_auth.pth",
+    "pip_scoped_auth.start",
+    f"{_bootstrap.HOOK_MODULE}.py",
+    "_pip_scoped_auth_remote.py",
+)
 PEP829_SITE = Path(__file__).with_name("pep829_site.py")
 
 MODULES_AT_START = (

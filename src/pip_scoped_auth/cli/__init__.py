@@ -46,6 +46,7 @@ COMMANDS = {
     "login": ("pip_scoped_auth.cli.keyring_cmds", "cmd_login"),
     "logout": ("pip_scoped_auth.cli.keyring_cmds", "cmd_logout"),
     "demo": ("pip_scoped_auth.demo", "run"),
+    "preload": ("pip_scoped_auth.cli.preload", "cmd_preload"),
 }
 
 BROKEN_FIX = "python -m pip install --force-reinstall pip-scoped-auth"
@@ -113,6 +114,23 @@ def build_parser() -> argparse.ArgumentParser:
     logout.add_argument("index_url", metavar="INDEX_URL", help="the index URL given to login")
     logout.add_argument("-u", "--username", help="the username stored (default: the one found)")
     logout.set_defaults(func="logout")
+
+    preload = sub.add_parser(
+        "preload",
+        help="scope every venv made from this Python (CI images, shared interpreters)",
+        description="Add a marked block to the sitecustomize.py of this Python's standard "
+        "library that arms pip-scoped-auth, from this installation, in every venv made from "
+        "this Python (python -m venv, virtualenv, tox, nox, pip's build venvs), without "
+        "installing anything into them or putting this site-packages on their sys.path. "
+        "Prints one line naming the file; running it again changes nothing.",
+        epilog=EPILOG,
+    )
+    preload.add_argument(
+        "--remove",
+        action="store_true",
+        help="remove the block, restoring the file (or its absence) byte for byte",
+    )
+    preload.set_defaults(func="preload")
 
     demo = sub.add_parser(
         "demo",

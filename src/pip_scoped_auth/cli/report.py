@@ -13,6 +13,7 @@ import sys
 from pip_scoped_auth import __version__
 from pip_scoped_auth.cli.errors import EXIT_NOT_IN_EFFECT, EXIT_OK, UsageError
 from pip_scoped_auth.cli.options import index_options
+from pip_scoped_auth.core.arming import MECHANISMS
 from pip_scoped_auth.core.location import Scope
 from pip_scoped_auth.core.urls import (
     redact_url,
@@ -45,6 +46,10 @@ def _print_health(health: Health) -> None:
         print("enabled: yes, but the .pth did not run in this process (python -S?)")
     else:
         print("enabled: yes")
+    if facts.mechanism:
+        print(f"armed:   by {MECHANISMS.get(facts.mechanism, facts.mechanism)}")
+    if facts.preload_file:
+        print(f"preload: {facts.preload_file} (every venv made from this Python is scoped)")
     if not facts.pip_installed:
         print("pip:     not installed")
     elif facts.pip_error:
@@ -133,6 +138,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     indexes = view.indexes
     print(f"URL:     {redact_url(url)}")
     print(f"origin:  {location.origin}")
+    mechanism = view.health.facts.mechanism
+    if mechanism not in ("", "pth"):
+        # A preloaded venv or pip's build venv: the shim is not installed here.
+        print(f"armed:   by {MECHANISMS.get(mechanism, mechanism)}")
     print("Indexes (the scopes pip-scoped-auth builds from them):")
     _print_sources(indexes, view.answers)
     for position, index_url in enumerate(indexes.index_urls):

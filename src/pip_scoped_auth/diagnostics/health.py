@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from pip_scoped_auth import _bootstrap, pip_layer
+from pip_scoped_auth.core import arming, preload_block
 from pip_scoped_auth.pip_layer import compat
 
 __all__ = ["Facts", "Health", "Verdict", "check_health", "judge"]
@@ -69,6 +70,10 @@ class Facts:
     pip_problems: tuple[str, ...] = ()
     #: pip's auth module is patched by this package in this process.
     patched: bool = False
+    #: What armed the shim in this process (a key of ``arming.MECHANISMS``), or "".
+    mechanism: str = ""
+    #: The base interpreter's ``sitecustomize.py`` when ``preload`` put its block there.
+    preload_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,23 @@ def _import_error(name: str) -> str | None:
     return None
 
 
+def _mechanism() -> str:
+    """``pth``, ``preload`` or ``build-venv``: what armed our finder here ("" if none)."""
+    for finder in sys.meta_path:
+        if _bootstrap.is_ours(finder):
+            return str(getattr(finder, "mechanism", "pth"))
+    return ""
+
+
+def _preload_file() -> str | None:
+    path = arming.sitecustomize_path()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return path if preload_block.find(handle.read()) is not None else None
+    except (OSError, ValueError):
+        return None
+
+
 def check_health() -> Health:
     """Inspect this interpreter; importing pip's auth module lets the hook patch it."""
     try:
@@ -200,6 +222,8 @@ def check_health() -> Health:
         disabled_by=os.environ.get("PIP_SCOPED_AUTH", "") if disabled else None,
         pth_files=_start_files(),
         armed=any(_bootstrap.is_ours(f) for f in sys.meta_path),
+        mechanism=_mechanism(),
+        preload_file=_preload_file(),
         distribution=distribution,
         wrapt_error=_import_error("wrapt"),
     )
