@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab
-from tests.integration.conftest import P1, P2, MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
-
-HERE = Path(__file__).resolve().parent
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support import keyring_backend
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv, PipResult
+from tests.support.projects import P1, P2
 
 
 def cli(
@@ -55,7 +55,7 @@ def assert_no_secret(result: PipResult) -> None:
 
 def keyring_env(tmp_path: Path) -> dict[str, str]:
     return {
-        "PYTHONPATH": str(HERE),
+        "PYTHONPATH": str(keyring_backend.HERE),
         "PYTHON_KEYRING_BACKEND": "cli_keyring.FileKeyring",
         "CLI_KEYRING_FILE": str(tmp_path / "keyring.json"),
     }
@@ -344,7 +344,7 @@ def test_help_on_every_subcommand(make_pip: MakePip) -> None:
 # ------------------------------------------------------- pip -v diagnostics
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_pip_verbose_logs_each_scope_decision_once(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:

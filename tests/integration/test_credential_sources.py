@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration.conftest import P1, P2, MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
-from tests.keyring_backend import TestKeyring
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.keyring_backend import TestKeyring
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv, PipResult
+from tests.support.projects import P1, P2
 
 PUBLIC = 325
 
@@ -291,7 +292,7 @@ def prompt_case(
     return pip, tokens, urls, args
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_scenario_2_prompted_tokens_stick_per_index_and_save_under_its_url(
     projects: FakeGitLab, keyring: TestKeyring, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -338,7 +339,7 @@ def write_netrc(path: Path, host: str, login: str, password: str) -> dict[str, s
     return {"NETRC": str(path)}
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize(
     "own", ["url", "keyring"], ids=["own-token-in-url", "own-token-in-keyring"]
 )
@@ -426,7 +427,7 @@ def config_case(
     return tokens, args, env
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("where", ["pip.conf", "environment", "requirements-file"])
 def test_scenario_4_indexes_from_configuration_are_scoped(
     projects: FakeGitLab, make_pip: MakePip, tmp_path: Path, pip_version: str, where: str
@@ -461,7 +462,7 @@ def test_scenario_4_fails_on_stock_pip(
 RESERVED_USER = "ci@corp"
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("password_from", ["url", "keyring"])
 def test_scenario_6_reserved_characters(
     projects: FakeGitLab,

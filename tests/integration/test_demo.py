@@ -21,10 +21,10 @@ import pytest
 
 import pip_scoped_auth.demo.runner as runner
 from pip_scoped_auth.demo.registries import LAYOUTS
-from tests.integration import leaks
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import OLDEST_PIP
 from tests.integration.test_registries import FIXED_EDGE, STOCK_FAILS
+from tests.support import leaks
+from tests.support.pip_versions import OLDEST_PIP
+from tests.support.pipenvs import MakePip
 
 SHIM_OK = re.compile(r"^with pip-scoped-auth: +installed, every request with its own token$", re.M)
 

@@ -18,9 +18,10 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from pip_scoped_auth.core.versions import version_tuple
-from tests.gitlab import FakeGitLab, LogEntry, PackageFile, Token
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, LogEntry, PackageFile, Token
+from tests.support import keyring_backend
+from tests.support.pip_versions import pips
+from tests.support.pipenvs import MakePip, PipResult
 
 P1, P2 = 1, 2
 
@@ -116,7 +117,7 @@ def _no_shim_crash(result: PipResult) -> None:
         assert "pip_scoped_auth" not in frames[-1], result.redacted()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("status", [500, 503])
 def test_server_errors_then_success_retry_with_the_same_token(
     two_projects: tuple[FakeGitLab, dict[int, Token], dict[int, PackageFile]],
@@ -137,7 +138,7 @@ def test_server_errors_then_success_retry_with_the_same_token(
     _every_project_request_used_its_token(gitlab, tokens)
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_connection_reset_mid_download(
     two_projects: tuple[FakeGitLab, dict[int, Token], dict[int, PackageFile]],
     make_pip: MakePip,
@@ -162,14 +163,14 @@ def test_connection_reset_mid_download(
 def _raising_keyring_env(workdir: Path) -> dict[str, str]:
     backend_dir = workdir / "keyring-backend"
     backend_dir.mkdir(exist_ok=True)
-    shutil.copy(Path(__file__).with_name("raising_keyring.py"), backend_dir)
+    shutil.copy(keyring_backend.HERE / "raising_keyring.py", backend_dir)
     return {
         "PYTHONPATH": str(backend_dir),
         "PYTHON_KEYRING_BACKEND": "raising_keyring.RaisingKeyring",
     }
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_keyring_backend_that_raises(
     two_projects: tuple[FakeGitLab, dict[int, Token], dict[int, PackageFile]],
     make_pip: MakePip,
@@ -202,7 +203,7 @@ def test_keyring_backend_that_raises(
     assert files and all(e.token is tokens[P1] for e in files), gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize(
     "answers", ["", "gitlab+deploy-token-1\n"], ids=["eof-at-user", "eof-at-password"]
 )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import pytest
 
 from pip_scoped_auth.core.versions import version_tuple
-from tests.gitlab import FakeGitLab, ObjectStorage, Token, UpstreamIndex
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.object_storage import ObjectStorage
+from tests.support.pip_versions import NEWEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipResult
+from tests.support.upstream import UpstreamIndex
 
 
 def _files_by_project(gitlab: FakeGitLab) -> dict[int, list[Token | None]]:
@@ -52,7 +54,7 @@ def _check(result: PipResult, gitlab: FakeGitLab, expected: dict[int, Token | No
     assert all(e.status < 400 for e in gitlab.file_requests()), gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_encoded_path_indexes_link_files_by_numeric_id(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -90,7 +92,7 @@ def _group_and_project(gitlab: FakeGitLab, links: str) -> tuple[dict[int, Token]
     return {323: group_token, 325: project_token}, args
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("links", ["project", "group"])
 def test_group_index_and_project_index_on_one_host(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, links: str
@@ -108,7 +110,7 @@ def test_group_index_with_project_file_links_fails_on_stock_pip(
     assert result.returncode != 0, gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_public_index_files_go_out_without_the_private_token(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -171,7 +173,7 @@ def _two_projects_two_tokens(
     return tokens, args
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_shared_files_tree_without_a_distinguishing_prefix(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -187,7 +189,7 @@ def test_shared_files_tree_fails_on_stock_pip(gitlab: FakeGitLab, make_pip: Make
     assert result.returncode != 0, gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("json_pages", [True, False], ids=["json", "html"])
 def test_json_pages_and_metadata_files_follow_their_page(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, json_pages: bool
@@ -215,7 +217,7 @@ def test_json_pages_and_metadata_files_follow_their_page(
         )
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_forwarded_requests_reach_the_upstream_without_credentials(
     gitlab: FakeGitLab, upstream: UpstreamIndex, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -229,7 +231,7 @@ def test_forwarded_requests_reach_the_upstream_without_credentials(
     assert any(e.status == 302 for e in gitlab.log), gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_object_storage_redirects_carry_no_credentials(
     gitlab: FakeGitLab, object_storage: ObjectStorage, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -256,7 +258,7 @@ def _find_links_args(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[str]]:
     return tokens, args
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_find_links_files_use_the_find_links_credentials(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration import pipenvs
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import NEWEST_PIP, OLDEST_PIP, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support import keyring_backend, pipenvs
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP
+from tests.support.pipenvs import MakePip, PipResult
 
 ROOT = pipenvs.ROOT
-HERE = Path(__file__).resolve().parent
 DOC_HOST = re.compile(r"https://(?P<userinfo>[^/@\s\"]*@)?gitlab\.example\.com")
 P1, P2 = 323, 324
 MARKER = re.compile(
@@ -257,7 +256,7 @@ def test_keyring_login_recipe(projects: FakeGitLab, make_pip: MakePip, tmp_path:
     env = with_path(
         pip.env(
             {
-                "PYTHONPATH": str(HERE),
+                "PYTHONPATH": str(keyring_backend.HERE),
                 "PYTHON_KEYRING_BACKEND": "cli_keyring.FileKeyring",
                 "CLI_KEYRING_FILE": str(tmp_path / "keyring.json"),
                 "PIP_TARGET": str(tmp_path / "target"),

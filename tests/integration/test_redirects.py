@@ -16,9 +16,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.gitlab import build_wheel
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipEnv, PipResult
+from pip_scoped_auth.demo.wheels import build_wheel
+from tests.support.pip_versions import NEWEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv, PipResult
 
 
 @dataclass
@@ -85,7 +85,7 @@ def two_indexes(httpserver: HTTPServer) -> TwoIndexes:
     return TwoIndexes(httpserver)
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_same_host_redirect_gets_the_targets_credentials(
     two_indexes: TwoIndexes, make_pip: MakePip, pip_version: str
 ) -> None:

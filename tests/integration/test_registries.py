@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from pip_scoped_auth.demo.registries import LAYOUTS, Registry
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
-from tests.keyring_backend import TestKeyring
-from tests.registry.fixtures import ServeRegistry
+from tests.support.keyring_backend import TestKeyring
+from tests.support.pip_versions import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv, PipResult
+from tests.support.registries import ServeRegistry
 
 ORDERS = ("A", "B")
 
@@ -91,7 +91,7 @@ def _shim_case(layout: str, first: str) -> object:
     return pytest.param(layout, first, marks=marks, id=f"{layout}-{first}-first")
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize(
     ("layout", "first"), [_shim_case(name, first) for name in LAYOUTS for first in ORDERS]
 )

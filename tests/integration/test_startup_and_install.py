@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 
 from pip_scoped_auth import _bootstrap
-from tests.gitlab import FakeGitLab
-from tests.integration import pipenvs
-from tests.integration.conftest import MakePip, two_deploy_tokens
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipEnv
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
 from tests.integration.test_provenance import _check
+from tests.support import pip_versions, pipenvs
+from tests.support.pip_versions import NEWEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv
+from tests.support.projects import two_deploy_tokens
 
 #: The three files the shim puts at the top of site-packages.
 START_FILES = ("pip_scoped_auth.pth", "pip_scoped_auth.start", f"{_bootstrap.HOOK_MODULE}.py")
-PEP829_SITE = Path(__file__).with_name("pep829_site.py")
+PEP829_SITE = pipenvs.ROOT / "tests" / "support" / "pep829_site.py"
 
 MODULES_AT_START = (
     "import json, sys; print(json.dumps({'modules': sorted(m for m in sys.modules"
@@ -55,7 +56,7 @@ def start_up(python: Path | str, env: dict[str, str]) -> tuple[list[str], bool]:
     return list(found["modules"]), bool(found["armed"])
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_python_start_up_loads_only_the_bootstrap(make_pip: MakePip, pip_version: str) -> None:
     """The .pth line arms its finder and imports nothing: not wrapt, pip, nor this package."""
     pip = make_pip(pip_version)
@@ -94,7 +95,7 @@ def pep829_interpreter(pip: PipEnv) -> Path:
     return wrapper
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_pep829_start_entry_alone_arms_the_hook(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -143,7 +144,7 @@ def test_kill_switch_restores_the_bug(gitlab: FakeGitLab, make_pip: MakePip) -> 
     gitlab.add_package(1, "one", "1.0")
     gitlab.add_package(2, "two", "1.0")
     t1, t2 = gitlab.project_deploy_token(1), gitlab.project_deploy_token(2)
-    pip = make_pip(pipenvs.OLDEST_PIP)
+    pip = make_pip(pip_versions.OLDEST_PIP)
     pip.secrets += [t1.secret, t2.secret]
     args = [
         "one",

@@ -20,7 +20,7 @@ import pytest
 
 from pip_scoped_auth.demo.registries import LAYOUTS, Registry
 from pip_scoped_auth.demo.registries.base import JSON_TYPE
-from tests.registry.fixtures import ServeRegistry
+from tests.support.registries import ServeRegistry
 
 #: layout: (status without credentials, WWW-Authenticate or None, status with the
 #: other tenant's credential, link form, PEP 691 JSON)

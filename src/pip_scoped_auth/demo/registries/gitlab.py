@@ -1,17 +1,18 @@
-"""A fake GitLab PyPI package registry served by pytest-httpserver.
+"""The fake GitLab PyPI package registry: one model, a plain WSGI application.
 
-The integration tests drive *real* ``pip install`` subprocesses against this
-server and then assert, from :attr:`FakeGitLab.log`, which token pip sent for
-every index page and every file download. The point of pip-scoped-auth is
-that two GitLab project indexes on one host need *different* deploy tokens;
-a faithful fake therefore has to reproduce GitLab's decisions (401 vs 404,
-which usernames matter, where file links point) rather than just serve files.
+The integration tests serve it on pytest-httpserver and the demo on its
+loopback server (:mod:`pip_scoped_auth.demo.server`); both read the same
+:attr:`FakeGitLab.log`, which records for every request **the token GitLab
+would have authenticated it with**. The point of pip-scoped-auth is that two
+GitLab project indexes on one host need *different* deploy tokens; a
+faithful fake therefore reproduces GitLab's decisions (401 vs 404, which
+usernames matter, where file links point) rather than just serving files.
 
 Behaviour follows GitLab's ``lib/api/pypi_packages.rb``,
 ``lib/api/helpers/packages/basic_auth_helpers.rb``,
 ``lib/gitlab/auth/auth_finders.rb``, ``lib/api/api_guard.rb`` and
-``app/presenters/packages/pypi/*``; see ``tests/gitlab/README.md`` for the
-rules and the deliberate deviations.
+``app/presenters/packages/pypi/*``; ``docs/fake-gitlab.md`` lists the rules
+and the deliberate deviations. Standard library only: the demo ships it.
 """
 
 from __future__ import annotations
@@ -19,55 +20,44 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import html
-import io
 import itertools
 import json
 import re
 import secrets
 import threading
-import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
-from urllib.parse import quote, unquote, urlsplit
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Protocol
+from urllib.parse import quote, unquote
 
-from werkzeug.wrappers import Request, Response
+from pip_scoped_auth.demo.registries.gitlab_records import (
+    CI_JOB_USER,
+    JSON_CONTENT_TYPE,
+    REALM,
+    Group,
+    GroupFileLinks,
+    LogEntry,
+    PackageFile,
+    Project,
+    RequestKind,
+    Token,
+    TokenKind,
+    redact,
+)
+from pip_scoped_auth.demo.registries.simple_pages import (
+    Link,
+    index_page,
+    links_page,
+    wheel_metadata,
+)
+from pip_scoped_auth.demo.registries.wsgi import Response, raw_path
+from pip_scoped_auth.demo.wheels import build_wheel, normalize_name
 
-from tests.gitlab.wheels import build_wheel, normalize_name
+__all__ = ["FakeGitLab", "ObjectStore"]
 
-if TYPE_CHECKING:
-    from pytest_httpserver import HTTPServer
-
-    from tests.gitlab.object_storage import ObjectStorage
-
-__all__ = [
-    "CI_JOB_USER",
-    "HTML_CONTENT_TYPE",
-    "JSON_CONTENT_TYPE",
-    "REALM",
-    "FakeGitLab",
-    "Group",
-    "LogEntry",
-    "PackageFile",
-    "Project",
-    "Token",
-]
-
-TokenKind = Literal["personal", "project_deploy", "group_deploy", "job"]
-RequestKind = Literal["index", "page", "file", "metadata", "other"]
-GroupFileLinks = Literal["project", "group"]
-
-#: ``Gitlab::Auth::CI_JOB_USER``: the only username under which a job token is
-#: looked up from HTTP basic auth.
-CI_JOB_USER = "gitlab-ci-token"
-#: ``BasicAuthHelpers::Constants::AUTHENTICATE_REALM_NAME``.
-REALM = 'Basic realm="GitLab Packages Registry"'
-#: ``PypiPackages::PEP_691_JSON_CONTENT_TYPE`` (GitLab appends ``; charset=utf-8``).
-JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 #: ``PEP_691_LATEST_JSON_CONTENT_TYPE``: also selects JSON in ``json_format_requested?``.
 _JSON_LATEST_CONTENT_TYPE = "application/vnd.pypi.simple.latest+json"
-HTML_CONTENT_TYPE = "text/html"
 #: Default upstream of the ``forward_unknown_packages`` alias. GitLab forwards
 #: to the public index; the rig never names a real registry host.
 _DEFAULT_FORWARD_TO = "https://upstream.invalid/simple"
@@ -111,155 +101,6 @@ _ROUTES: list[tuple[str, RequestKind, re.Pattern[str]]] = [
 ]
 
 
-@dataclass(eq=False)
-class Token:
-    """A GitLab credential usable over HTTP basic auth.
-
-    ``eq=False`` keeps identity semantics: tests compare ``entry.token is
-    deploy_a``, and two tokens with equal fields are still different
-    credentials. ``secret`` is excluded from ``repr`` so that assertion
-    messages (which tests grep for leaked secrets) never show it.
-    """
-
-    name: str
-    kind: TokenKind
-    username: str
-    secret: str = field(repr=False)
-    #: Projects granted directly (PAT membership, project deploy token, job).
-    projects: frozenset[int] = frozenset()
-    #: Groups granted with their whole subtree (PAT membership, group deploy token).
-    groups: frozenset[int] = frozenset()
-
-    def __str__(self) -> str:
-        """Render by name only, never the secret."""
-        return self.name
-
-
-@dataclass
-class Group:
-    """A GitLab group; ``full_path`` includes the ancestors' paths."""
-
-    id: int
-    full_path: str
-    parent: int | None = None
-    public: bool = False
-
-    @property
-    def name(self) -> str:
-        """Last path component, as GitLab's ``Group#name`` would show it."""
-        return self.full_path.rsplit("/", 1)[-1]
-
-
-@dataclass
-class Project:
-    """A GitLab project; ``full_path`` is ``<group path>/<project path>``."""
-
-    id: int
-    full_path: str
-    group: int | None = None
-    public: bool = False
-    #: Server path of a files tree shared with other projects (no project id
-    #: in it), e.g. ``/shared/files``; ``None`` uses GitLab's project file route.
-    files_base: str | None = None
-
-    @property
-    def name(self) -> str:
-        """Last path component, as GitLab's ``Project#name`` would show it."""
-        return self.full_path.rsplit("/", 1)[-1]
-
-
-@dataclass
-class PackageFile:
-    """One file of one package version in one project's registry."""
-
-    project_id: int
-    name: str
-    version: str
-    filename: str
-    sha256: str
-    #: Server-relative download path that project pages link to: the project
-    #: file route, or ``<files_base>/<sha256>/<filename>`` for a shared tree.
-    path: str
-    requires_python: str | None = None
-    data: bytes = field(default=b"", repr=False)
-    #: The wheel's ``*.dist-info/METADATA`` bytes (``None`` for non-wheels),
-    #: served as ``<file url>.metadata`` when ``FakeGitLab.serve_metadata``.
-    metadata: bytes | None = field(default=None, repr=False)
-
-    @property
-    def normalized_name(self) -> str:
-        """PEP 503 name, the key GitLab's package finder matches on."""
-        return normalize_name(self.name)
-
-    @property
-    def metadata_sha256(self) -> str | None:
-        """Hex sha256 of :attr:`metadata`, as PEP 658/714 pages announce it."""
-        return None if self.metadata is None else hashlib.sha256(self.metadata).hexdigest()
-
-
-@dataclass(repr=False)
-class LogEntry:
-    """One request seen by the fake GitLab, with how it was authenticated.
-
-    ``token`` is the credential GitLab resolved from the ``Authorization``
-    header (even when the request was then refused with 404 for lack of
-    access); ``None`` for anonymous requests and for credentials that match
-    no token. ``auth_username`` is the basic-auth username as sent.
-    """
-
-    method: str
-    path: str
-    status: int
-    token: Token | None
-    auth_username: str | None
-    authorization_sent: bool
-    kind: RequestKind
-    project_id: int | None
-    package: str | None
-    group_id: int | None = None
-    filename: str | None = None
-    host: str = ""
-    query: str = ""
-    #: Media type of the answer without parameters (``text/html``,
-    #: ``application/vnd.pypi.simple.v1+json``, ``application/octet-stream``...).
-    content_type: str = ""
-    #: ``Location`` of a redirect (forwarding, object storage), else ``""``.
-    location: str = ""
-
-    #: ``auth_username`` with any known token secret replaced (set by the server).
-    auth_username_display: str | None = None
-
-    @property
-    def token_name(self) -> str | None:
-        """Name of the authenticating token, safe to print."""
-        return None if self.token is None else self.token.name
-
-    def __repr__(self) -> str:
-        """Like the dataclass repr, but shows the username only in redacted form.
-
-        pytest prints log entries in assertion failures; a client may send a
-        token secret as the *username* (``https://SECRET@host/``), and tests
-        grep failure output for secrets.
-        """
-        return (
-            f"LogEntry({self.method} {self.path!r} -> {self.status}, kind={self.kind!r}, "
-            f"token={self.token_name!r}, auth_username={self.auth_username_display!r}, "
-            f"authorization_sent={self.authorization_sent}, project_id={self.project_id}, "
-            f"group_id={self.group_id}, package={self.package!r}, host={self.host!r}, "
-            f"content_type={self.content_type!r}, location={self.location!r})"
-        )
-
-
-@dataclass(frozen=True)
-class _Link:
-    """One anchor of a ``simple/<name>`` page."""
-
-    url: str
-    requires_python: str | None
-    text: str
-    metadata_sha256: str | None = None
-
-
 @dataclass
 class _Auth:
     """Outcome of credential lookup for one request."""
@@ -278,6 +119,47 @@ class _HTTPError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class ObjectStore(Protocol):
+    """Where authorised downloads are redirected (tests: an S3-style bucket on ``localhost``)."""
+
+    def presign(self, sha256: str, filename: str, data: bytes) -> str:
+        """Store ``data`` and return an absolute, presigned URL for it."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What the model reads of a WSGI request (werkzeug's reading, kept byte-for-byte)."""
+
+    method: str
+    #: The path exactly as sent (``%2F`` intact), without the query.
+    raw_path: str
+    query: str
+    #: ``Host`` as werkzeug reads it: the default port dropped, "" when invalid.
+    host: str
+    scheme: str
+    authorization: str | None
+    accept: str
+
+    @property
+    def host_url(self) -> str:
+        return f"{self.scheme}://{self.host}/"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, Any]) -> _Request:
+        scheme = str(environ.get("wsgi.url_scheme", "http"))
+        auth = environ.get("HTTP_AUTHORIZATION")
+        return cls(
+            method=str(environ.get("REQUEST_METHOD", "GET")),
+            raw_path=raw_path(environ),
+            query=str(environ.get("QUERY_STRING", "")),
+            host=_host(environ, scheme),
+            scheme=scheme,
+            authorization=None if auth is None else str(auth),
+            accept=str(environ.get("HTTP_ACCEPT", "")),
+        )
 
 
 class FakeGitLab:
@@ -316,7 +198,7 @@ class FakeGitLab:
         ``redirect_registry_request``). ``None`` (default) answers 404.
         ``forward_unknown_packages`` is a boolean alias kept for old tests.
     ``object_storage``
-        An :class:`~tests.gitlab.object_storage.ObjectStorage`: authorised
+        An :class:`ObjectStore` (tests: ``tests.support.object_storage``): authorised
         file and metadata requests answer ``302`` to a presigned URL on it,
         as ``present_package_file!(..., supports_direct_download: true)``
         does with direct download from object storage enabled.
@@ -324,7 +206,8 @@ class FakeGitLab:
 
     def __init__(
         self,
-        httpserver: HTTPServer,
+        host: str = "127.0.0.1",
+        port: int = 0,
         *,
         group_file_links: GroupFileLinks = "project",
         strict_deploy_token_username: bool = False,
@@ -333,15 +216,16 @@ class FakeGitLab:
         json_pages: bool = True,
         serve_metadata: bool = False,
         forward_to: str | None = None,
-        object_storage: ObjectStorage | None = None,
+        object_storage: ObjectStore | None = None,
     ) -> None:
-        """Register one catch-all handler on ``httpserver``.
+        """An empty GitLab whose URLs name ``host:port``, where whoever serves it listens.
 
-        A single permanent regex handler means pytest-httpserver never
-        records "no handler" assertions, so its ``check_assertions()`` stays
-        clean; routing happens here, on the raw path.
+        Serve it as a WSGI application; set :attr:`port` once the server has
+        one. Routing happens here, on the raw path.
         """
-        self.httpserver = httpserver
+        #: Where the server listens (``localhost`` is written ``127.0.0.1``).
+        self.bound_host = host
+        self.port = port
         self.group_file_links: GroupFileLinks = group_file_links
         self.strict_deploy_token_username = strict_deploy_token_username
         self.reject_unknown_credentials = reject_unknown_credentials
@@ -350,7 +234,7 @@ class FakeGitLab:
         self.forward_to: str | None = forward_to
         if forward_unknown_packages and forward_to is None:
             self.forward_to = _DEFAULT_FORWARD_TO
-        self.object_storage: ObjectStorage | None = object_storage
+        self.object_storage: ObjectStore | None = object_storage
 
         self.groups: dict[int, Group] = {}
         self.projects: dict[int, Project] = {}
@@ -361,7 +245,6 @@ class FakeGitLab:
 
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
-        httpserver.expect_request(re.compile(".*")).respond_with_handler(self.handle)
 
     @property
     def forward_unknown_packages(self) -> bool:
@@ -378,14 +261,9 @@ class FakeGitLab:
     # ------------------------------------------------------------------ URLs
 
     @property
-    def port(self) -> int:
-        """TCP port the server listens on."""
-        return int(self.httpserver.port)
-
-    @property
     def host(self) -> str:
         """Host spelling used by :attr:`base_url` (``127.0.0.1`` for localhost)."""
-        host = str(self.httpserver.host)
+        host = self.bound_host
         return "127.0.0.1" if host in ("localhost", "") else host
 
     @property
@@ -533,7 +411,7 @@ class FakeGitLab:
                 path=path,
                 requires_python=requires_python,
                 data=data,
-                metadata=_wheel_metadata(filename, data),
+                metadata=wheel_metadata(filename, data),
             )
             self.packages.append(package_file)
             return package_file
@@ -699,13 +577,24 @@ class FakeGitLab:
                 f"{i:3d}. {e.method} {e.host}{e.path} -> {e.status}{served}{moved} [{e.kind}"
                 f"{' ' if where else ''}{' '.join(where)}] {auth}"
             )
-        return _redact("\n".join(lines), tokens)
+        return redact("\n".join(lines), tokens)
 
     # ------------------------------------------------------------ handling
 
-    def handle(self, request: Request) -> Response:
-        """pytest-httpserver handler: route, authorise, respond and log."""
-        raw = _raw_path(request)
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """WSGI entry point. A bug in the model raises (after logging a 500):
+        pytest-httpserver then records it in ``handler_errors``."""
+        response = self.respond(environ)[0]
+        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+        start_response(f"{response.status} {HTTPStatus(response.status).phrase}", headers)
+        return [response.body]
+
+    def respond(self, environ: Mapping[str, Any]) -> tuple[Response, LogEntry]:
+        """Route, authorise, answer and log one request; the answer and its log entry."""
+        request = _Request.from_environ(environ)
+        raw = request.raw_path
         auth = _Auth()
         kind: RequestKind = "other"
         info: dict[str, object] = {}
@@ -717,22 +606,22 @@ class FakeGitLab:
             response = _error(err.status, err.message)
         except Exception:
             self._append(request, raw, 500, auth, kind, info)
-            raise  # pytest-httpserver records it in handler_errors
-        self._append(
+            raise
+        entry = self._append(
             request,
             raw,
-            response.status_code,
+            response.status,
             auth,
             kind,
             info,
-            content_type=response.mimetype or "",
-            location=response.headers.get("Location", ""),
+            content_type=_mimetype(response),
+            location=_header(response, "Location"),
         )
-        return response
+        return response, entry
 
     def _append(
         self,
-        request: Request,
+        request: _Request,
         raw: str,
         status: int,
         auth: _Auth,
@@ -740,7 +629,7 @@ class FakeGitLab:
         info: dict[str, object],
         content_type: str = "",
         location: str = "",
-    ) -> None:
+    ) -> LogEntry:
         """Record one request in the log (thread-safe)."""
         with self._lock:
             project_id = info.get("project_id")
@@ -754,7 +643,7 @@ class FakeGitLab:
                 token=auth.token,
                 auth_username=auth.username,
                 auth_username_display=(
-                    None if auth.username is None else _redact(auth.username, self.tokens)
+                    None if auth.username is None else redact(auth.username, self.tokens)
                 ),
                 authorization_sent=auth.sent,
                 kind=kind,
@@ -763,13 +652,14 @@ class FakeGitLab:
                 group_id=group_id if isinstance(group_id, int) else None,
                 filename=filename if isinstance(filename, str) else None,
                 host=request.host,
-                query=request.query_string.decode("latin-1"),
+                query=request.query,
                 content_type=content_type,
                 location=location,
             )
             self.log.append(entry)
+            return entry
 
-    def _authenticate(self, request: Request) -> _Auth:
+    def _authenticate(self, request: _Request) -> _Auth:
         """Resolve basic-auth credentials the way GitLab's API guard does.
 
         ``find_user_from_sources`` tries, in order: a deploy token (username
@@ -778,7 +668,7 @@ class FakeGitLab:
         ``gitlab-ci-token``, and raising ``UnauthorizedError`` when that
         lookup fails. Anything else yields no user, i.e. anonymous.
         """
-        header = request.headers.get("Authorization")
+        header = request.authorization
         if header is None:
             return _Auth()
         scheme, _, value = header.strip().partition(" ")
@@ -818,7 +708,7 @@ class FakeGitLab:
         return auth
 
     def _dispatch(
-        self, request: Request, raw: str, auth: _Auth
+        self, request: _Request, raw: str, auth: _Auth
     ) -> tuple[RequestKind, dict[str, object], Response]:
         """Route on the raw path and produce the response.
 
@@ -850,7 +740,7 @@ class FakeGitLab:
 
     def _route(
         self,
-        request: Request,
+        request: _Request,
         auth: _Auth,
         scope: str,
         kind: RequestKind,
@@ -917,7 +807,7 @@ class FakeGitLab:
             return self._package_page(base, files, info, as_json, group=group)
         return self._serve_file(files, groups["sha"], kind, info)
 
-    def _wants_json(self, request: Request) -> bool:
+    def _wants_json(self, request: _Request) -> bool:
         """GitLab's ``json_format_requested?``, gated by :attr:`json_pages`.
 
         GitLab picks JSON when *any* comma-separated ``Accept`` entry starts
@@ -925,7 +815,7 @@ class FakeGitLab:
         """
         if not self.json_pages:
             return False
-        accept = request.headers.get("Accept", "")
+        accept = request.accept
         return any(
             part.strip().startswith((JSON_CONTENT_TYPE, _JSON_LATEST_CONTENT_TYPE))
             for part in accept.split(",")
@@ -935,11 +825,11 @@ class FakeGitLab:
         """A simple page as GitLab presents it (``Vary: Accept`` with the flag on)."""
         if as_json:
             content_type = f"{JSON_CONTENT_TYPE}; charset=utf-8"
-            response = Response(body, status=200, content_type=content_type)
+            response = Response(200, body.encode(), [("Content-Type", content_type)])
         else:
             response = _html(body)
         if self.json_pages:
-            response.headers["Vary"] = "Accept"
+            response.headers.append(("Vary", "Accept"))
         return response
 
     def _index(
@@ -951,7 +841,7 @@ class FakeGitLab:
             return self._simple(
                 json.dumps({"meta": _JSON_META, "projects": [{"name": n} for n in names]}), True
             )
-        return self._simple(_index_page(title, files, simple_prefix), False)
+        return self._simple(index_page(title, files, simple_prefix), False)
 
     def _package_page(
         self,
@@ -968,7 +858,7 @@ class FakeGitLab:
             if self.forward_to is not None:
                 # redirect_registry_request: "#{base_url}#{params[:package_name]}/"
                 location = f"{self.forward_to.rstrip('/')}/{info['requested_name']}/"
-                return Response(status=302, headers={"Location": location})
+                return _redirect(location)
             raise _HTTPError(404, "404 Package Not Found")
         metadata = self.serve_metadata
         if as_json:
@@ -989,7 +879,7 @@ class FakeGitLab:
             body = {"meta": _JSON_META, "name": found[0].normalized_name, "files": entries}
             return self._simple(json.dumps(body), True)
         links = [
-            _Link(
+            Link(
                 url=f"{self._file_link(base, f, group)}#sha256={f.sha256}",
                 requires_python=f.requires_python,
                 text=f.filename,
@@ -997,7 +887,7 @@ class FakeGitLab:
             )
             for f in found
         ]
-        return self._simple(_links_page(found[0].name, links), False)
+        return self._simple(links_page(found[0].name, links), False)
 
     def _file_link(self, base: str, f: PackageFile, group: Group | None) -> str:
         """Absolute download URL a page shows for ``f`` (no fragment)."""
@@ -1062,12 +952,14 @@ class FakeGitLab:
             name, data = f.filename, f.data
         if self.object_storage is not None:
             location = self.object_storage.presign(f.sha256, name, data)
-            return Response(status=302, headers={"Location": location})
+            return _redirect(location)
         return Response(
+            200,
             data,
-            status=200,
-            content_type="application/octet-stream",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            [
+                ("Content-Disposition", f'attachment; filename="{name}"'),
+                ("Content-Type", "application/octet-stream"),
+            ],
         )
 
     def _project_simple(self, base: str, project: Project) -> str:
@@ -1154,29 +1046,30 @@ class FakeGitLab:
 # ----------------------------------------------------------------- helpers
 
 
-def _raw_path(request: Request) -> str:
-    """The request path exactly as sent (``%2F`` intact), without the query.
-
-    werkzeug decodes ``%2F`` in ``request.path``, which would make
-    ``my-group%2Fproj-a`` indistinguishable from two path segments; its dev
-    server keeps the original in ``RAW_URI``/``REQUEST_URI``.
-    """
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if not raw:
-        return quote(request.path)
-    if "://" in raw.split("?", 1)[0]:
-        raw = urlsplit(raw).path or "/"
-    return str(raw).split("?", 1)[0]
+#: werkzeug's ``_host_re``: what a ``Host`` value may hold.
+_HOST_RE = re.compile(
+    r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+])(?::([1-9][0-9]{,4}))?",
+    flags=re.ASCII | re.IGNORECASE,
+)
 
 
-def _redact(text: str, tokens: Iterable[Token]) -> str:
-    """Replace every known secret (raw or percent-encoded) by a placeholder."""
-    for token in sorted(tokens, key=lambda t: len(t.secret), reverse=True):
-        if len(token.secret) < 4:
-            continue  # too short to redact without mangling unrelated text
-        for form in {token.secret, quote(token.secret, safe="")}:
-            text = text.replace(form, f"<secret of {token.name}>")
-    return text
+def _host(environ: Mapping[str, Any], scheme: str) -> str:
+    """``host[:port]`` as werkzeug's ``get_host`` reads it (the log and the links use it)."""
+    header = environ.get("HTTP_HOST")
+    if header is not None:
+        host = str(header)
+    elif environ.get("SERVER_NAME"):
+        host = str(environ["SERVER_NAME"])
+        if ":" in host and host[0] != "[":
+            host = f"[{host}]"
+        host = f"{host}:{environ.get('SERVER_PORT', '')}"
+    else:
+        return ""
+    host = host.removesuffix(":80") if scheme == "http" else host.removesuffix(":443")
+    match = _HOST_RE.fullmatch(host)
+    if match is None or (match[2] and not 1 <= int(match[2]) <= 65535):
+        return ""
+    return host
 
 
 def _refusal(auth: _Auth, not_found: str) -> _HTTPError:
@@ -1188,92 +1081,29 @@ def _refusal(auth: _Auth, not_found: str) -> _HTTPError:
 
 def _error(status: int, message: str) -> Response:
     """GitLab API error body; 401s carry the Packages Registry realm."""
-    response = Response(
-        json.dumps({"message": message}), status=status, content_type="application/json"
-    )
+    headers = [("Content-Type", "application/json")]
     if status == 401:
-        response.headers["WWW-Authenticate"] = REALM
-    return response
+        headers.append(("WWW-Authenticate", REALM))
+    return Response(status, json.dumps({"message": message}).encode(), headers)
 
 
 def _html(body: str) -> Response:
     """An HTML 200 response as GitLab's ``present_html`` sends it."""
-    return Response(body, status=200, content_type="text/html; charset=utf-8")
+    return Response(200, body.encode(), [("Content-Type", "text/html; charset=utf-8")])
 
 
-def _page(title: str, anchors: Iterable[str]) -> str:
-    """The PEP 503 skeleton shared by GitLab's simple presenters."""
-    escaped = html.escape(title)
-    return (
-        "<!DOCTYPE html>\n<html>\n  <head>\n"
-        f"    <title>Links for {escaped}</title>\n"
-        "  </head>\n  <body>\n"
-        f"    <h1>Links for {escaped}</h1>\n"
-        + "".join(f"    {a}<br>\n" for a in anchors)
-        + "  </body>\n</html>\n"
+def _redirect(location: str) -> Response:
+    """A 302 (forwarding, object storage) with the plain-text type werkzeug used to add."""
+    return Response(
+        302, b"", [("Location", location), ("Content-Type", "text/plain; charset=utf-8")]
     )
 
 
-def _anchor(
-    url: str, requires_python: str | None, text: str, metadata_sha256: str | None = None
-) -> str:
-    """One link; GitLab always emits ``data-requires-python`` (empty when unset).
-
-    With a metadata digest, both the PEP 658 attribute and its PEP 714
-    successor are written, as PyPI does: pips from before PEP 714 read only
-    ``data-dist-info-metadata``, newer ones prefer ``data-core-metadata``.
-    """
-    extra = ""
-    if metadata_sha256 is not None:
-        value = f"sha256={metadata_sha256}"
-        extra = f' data-dist-info-metadata="{value}" data-core-metadata="{value}"'
-    return (
-        f'<a href="{html.escape(url)}" '
-        f'data-requires-python="{html.escape(requires_python or "")}"{extra}>'
-        f"{html.escape(text)}</a>"
-    )
+def _header(response: Response, name: str) -> str:
+    wanted = name.lower()
+    return next((v for k, v in response.headers if k.lower() == wanted), "")
 
 
-class _Listed(Protocol):
-    """What an index page needs of a file (GitLab's or the upstream's)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def normalized_name(self) -> str: ...
-    @property
-    def requires_python(self) -> str | None: ...
-
-
-def _index_page(title: str, files: Iterable[_Listed], simple_prefix: str) -> str:
-    """The ``simple`` page: one link per distinct package (by normalised name)."""
-    seen: dict[str, _Listed] = {}
-    for f in files:
-        seen.setdefault(f.normalized_name, f)
-    anchors = [
-        _anchor(f"{simple_prefix}/{norm}", f.requires_python, f.name)
-        for norm, f in sorted(seen.items())
-    ]
-    return _page(title, anchors)
-
-
-def _links_page(title: str, links: Iterable[_Link]) -> str:
-    """The ``simple/<name>`` page: one link per file."""
-    return _page(
-        title, [_anchor(ln.url, ln.requires_python, ln.text, ln.metadata_sha256) for ln in links]
-    )
-
-
-def _wheel_metadata(filename: str, data: bytes) -> bytes | None:
-    """The ``<name>-<version>.dist-info/METADATA`` of a wheel, else ``None``."""
-    if not filename.endswith(".whl"):
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in archive.namelist():
-                top, _, rest = member.partition("/")
-                if top.endswith(".dist-info") and rest == "METADATA":
-                    return archive.read(member)
-    except zipfile.BadZipFile:
-        return None
-    return None
+def _mimetype(response: Response) -> str:
+    """The media type served, without parameters (what the log keeps)."""
+    return _header(response, "Content-Type").split(";")[0].strip().lower()
