@@ -7,7 +7,7 @@ minimum is one page per requirement per GitLab index plus one file per
 requirement (requests to the stand-in public index are not counted: they
 carry no credentials and are the same on both sides).
 
-Every run also has a real keyring backend (``tests/keyring_backend``: a JSON
+Every run also has a real keyring backend (``tests/support/keyring_backend``: a JSON
 store plus a call log), empty unless the scenario seeds it, so the report
 gives the keyring lookups pip made (``get_password``/``get_credential`` calls,
 each a process with ``--keyring-provider subprocess``), how many distinct

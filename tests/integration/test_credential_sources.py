@@ -3,7 +3,7 @@
 Real pip subprocesses against the fake GitLab, on the oldest and the newest
 supported pip. Each test asserts the token the server saw on every request,
 and, where keyring is involved, which service names pip asked a real keyring
-backend (``tests/keyring_backend``) and how often.
+backend (``tests/support/keyring_backend``) and how often.
 
 Projects 323 and 324 are private and hold one package each; project 325 is
 public and empty, so it answers 404 without ever challenging: it stands for

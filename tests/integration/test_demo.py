@@ -47,7 +47,7 @@ def test_demo(make_pip: MakePip, pip_version: str, layout: str) -> None:
     out = result.output
     assert result.returncode == 0, result.redacted()
     assert SHIM_OK.search(out), result.redacted()
-    assert " ".join(out.split()).count(f"Case: {runner.CASES[layout]}") == 1
+    assert " ".join(out.split()).count(f"Case: {LAYOUTS[layout].case}") == 1
     stock_line = next(line for line in out.splitlines() if line.startswith("stock pip"))
     if (pip_version, "A") in STOCK_FAILS[layout]:
         assert "failed" in stock_line and "wrong token on" in stock_line, out
