@@ -9,48 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
 from tests.support import keyring_backend
+from tests.support.cli import assert_no_secret, cli
 from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
-from tests.support.pipenvs import MakePip, PipEnv, PipResult
+from tests.support.pipenvs import MakePip
 from tests.support.projects import P1, P2
-
-
-def cli(
-    pip: PipEnv,
-    *args: str,
-    env: Mapping[str, str] | None = None,
-    input: str | None = None,
-    module: bool = False,
-) -> PipResult:
-    """Run the console script (or ``python -m pip_scoped_auth``) of ``pip``'s venv."""
-    exe = (
-        [str(pip.python), "-m", "pip_scoped_auth"]
-        if module
-        else [str(pip.venv / "bin" / "pip-scoped-auth")]
-    )
-    proc = subprocess.run(
-        [*exe, *args],
-        capture_output=True,
-        text=True,
-        env=pip.env(env),
-        input=input,
-        stdin=None if input is not None else subprocess.DEVNULL,
-        timeout=120,
-        cwd=pip.workdir,
-    )
-    return PipResult(list(args), proc.returncode, proc.stdout, proc.stderr, tuple(pip.secrets))
-
-
-def assert_no_secret(result: PipResult) -> None:
-    for secret in result.secrets:
-        assert secret not in result.output, result.redacted()
 
 
 def keyring_env(tmp_path: Path) -> dict[str, str]:

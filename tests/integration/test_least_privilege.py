@@ -22,6 +22,7 @@ from werkzeug import Request, Response
 
 from pip_scoped_auth.core.versions import version_tuple
 from pip_scoped_auth.demo.wheels import build_wheel
+from tests.support.cli import cli
 from tests.support.keyring_backend import TestKeyring
 from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
 from tests.support.pipenvs import MakePip, PipEnv, PipResult
@@ -305,8 +306,6 @@ def test_explain_agrees_with_what_the_install_does(
     tenants: Tenants, make_pip: MakePip, first: str
 ) -> None:
     """``explain FILE`` names the credential the install then sends for that file, and why."""
-    from tests.integration.test_cli import cli
-
     urls = _inheritance(tenants, 403, alice_lists_it=True)
     pip = _pip(make_pip, NEWEST_PIP, tenants)
     second = "alice" if first == "bob" else "bob"

@@ -24,15 +24,20 @@ from pytest_httpserver import HTTPServer
 
 from pip_scoped_auth.core.versions import version_tuple
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
-from tests.integration.test_credential_sources import assert_tokens, install, keyring_case
-from tests.integration.test_provenance import _check, _two_projects_two_tokens
-from tests.integration.test_redirects import TwoIndexes
 from tests.support import pip_versions, pipenvs
 from tests.support.doc_tables import table_rows
 from tests.support.keyring_backend import TestKeyring
+from tests.support.keyring_cases import assert_tokens, install, keyring_case
 from tests.support.pip_versions import ALL_PIPS, pips
 from tests.support.pipenvs import MakePip, PipEnv
-from tests.support.projects import P1, P2, two_deploy_tokens
+from tests.support.projects import (
+    P1,
+    P2,
+    assert_file_tokens,
+    two_deploy_tokens,
+    two_projects_two_tokens,
+)
+from tests.support.two_indexes import TwoIndexes
 
 #: Stock pip, two project deploy tokens embedded in --index-url/--extra-index-url
 #: on one host (the bug report's scenario 5): does the install succeed?
@@ -154,9 +159,9 @@ def test_python_cells_provenance(
     gitlab: FakeGitLab, make_pip: MakePip, python: str, pip_version: str
 ) -> None:
     """Both projects' files under one shared tree: only the listing page decides."""
-    tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    tokens, args = two_projects_two_tokens(gitlab, files_base="/shared/files")
     pip = _cell_pip(make_pip, python, pip_version)
-    _check(pip.install(*args), gitlab, dict(tokens))
+    assert_file_tokens(pip.install(*args), gitlab, dict(tokens))
     assert all(e.path.startswith("/shared/files/") for e in gitlab.file_requests())
 
 
@@ -178,9 +183,9 @@ def test_python_cells_pep658_metadata(
 ) -> None:
     """PEP 658 metadata files (HTML pages) carry their page's token, like the files."""
     gitlab.serve_metadata = True
-    tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    tokens, args = two_projects_two_tokens(gitlab, files_base="/shared/files")
     pip = _cell_pip(make_pip, python, pip_version)
-    _check(pip.install(*args), gitlab, dict(tokens))
+    assert_file_tokens(pip.install(*args), gitlab, dict(tokens))
     metadata = gitlab.metadata_requests()
     if version_tuple(pip_version) >= (23, 3):
         assert {e.project_id for e in metadata} == {323, 324}, gitlab.describe_log()

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from pip_scoped_auth.demo.registries import LAYOUTS, Registry
-from tests.integration.test_recipes import run_steps, with_path
-from tests.integration.test_registries import assert_own_credentials
 from tests.support import keyring_backend, leaks
 from tests.support.pip_versions import NEWEST_PIP
 from tests.support.pipenvs import ROOT, MakePip
-from tests.support.registries import ServeRegistry
+from tests.support.recipes import run_steps, with_path
+from tests.support.registries import ServeRegistry, assert_own_credentials
 
 DOC_HOST = re.compile(r"https://(?P<userinfo>[^/@\s\"]*@)?registry\.example")
 MARKER = re.compile(r"<!-- registry-recipe: (?P<name>[\w-]+) -->\n```sh\n(?P<body>.*?)\n```", re.S)

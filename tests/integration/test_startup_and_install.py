@@ -15,11 +15,10 @@ import pytest
 
 from pip_scoped_auth import _bootstrap
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
-from tests.integration.test_provenance import _check
 from tests.support import pip_versions, pipenvs
 from tests.support.pip_versions import NEWEST_PIP, pips
 from tests.support.pipenvs import MakePip, PipEnv
-from tests.support.projects import two_deploy_tokens
+from tests.support.projects import assert_file_tokens, two_deploy_tokens
 
 #: The three files the shim puts at the top of site-packages.
 START_FILES = ("pip_scoped_auth.pth", "pip_scoped_auth.start", f"{_bootstrap.HOOK_MODULE}.py")
@@ -115,7 +114,7 @@ def test_pep829_start_entry_alone_arms_the_hook(
     assert start_up(pip.python, pip.env()) == ([], True)
     tokens, args = two_deploy_tokens(projects)
     pip.secrets.extend(t.secret for t in tokens.values())
-    _check(pip.install(*args), projects, dict(tokens))
+    assert_file_tokens(pip.install(*args), projects, dict(tokens))
 
 
 def test_importing_pip_auth_activates_the_shim(make_pip: MakePip) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
-from tests.integration.test_cli import assert_no_secret, cli
+from tests.support.cli import assert_no_secret, cli
 from tests.support.pip_versions import NEWEST_PIP
 from tests.support.pipenvs import MakePip, PipEnv, _copy_venv
 from tests.support.projects import two_deploy_tokens

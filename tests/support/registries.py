@@ -14,8 +14,10 @@ from typing import Any
 
 from pip_scoped_auth.demo.registries import LAYOUTS, Registry
 from pip_scoped_auth.demo.server import LoopbackServer
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP
+from tests.support.pipenvs import PipResult
 
-__all__ = ["ServeRegistry", "serve"]
+__all__ = ["ORDERS", "STOCK_FAILS", "ServeRegistry", "assert_own_credentials", "serve"]
 
 
 @contextmanager
@@ -43,3 +45,33 @@ class ServeRegistry:
         registry = self._stack.enter_context(serve(layout, **options))
         self.registries.append(registry)
         return registry
+
+
+ORDERS = ("A", "B")
+
+
+#: Where stock pip sends a wrong credential, by (layout, pip, first index).
+#: pip < 23.1 reuses the host's last credential for any URL outside an index
+#: path; 23.1+ guesses the index by common path, which ties where files sit
+#: outside every index path under a shared prefix (GitLab encoded paths,
+#: Azure's feed GUIDs).
+STOCK_FAILS: dict[str, set[tuple[str, str]]] = {
+    **{name: {(OLDEST_PIP, "A"), (OLDEST_PIP, "B")} for name in LAYOUTS},
+    # Files outside both index paths under a shared prefix: 26.3's guess ties.
+    "gitlab": {(v, first) for v in (OLDEST_PIP, NEWEST_PIP) for first in ORDERS},
+    "azure": {(v, first) for v in (OLDEST_PIP, NEWEST_PIP) for first in ORDERS},
+    # Files under each index's own path (``simple/<name>/<ver>/<file>``): even
+    # pip 22.3's prefix match finds the right index.
+    "codeartifact": set(),
+}
+
+
+def assert_own_credentials(result: PipResult, registry: Registry) -> None:
+    """Installed; every request carried its own tenant's credential (or none), files 2xx/3xx."""
+    log = registry.describe_log()
+    assert result.returncode == 0, f"{result.redacted()}\n{log}"
+    wrong = [r for r in registry.all_requests() if r.wrong_credential]
+    assert not wrong, log
+    files = registry.file_requests()
+    assert files and all(r.status < 400 for r in files), log
+    assert all(r.credential != "none" for r in files), log
