@@ -79,6 +79,14 @@ def test_every_layout_is_covered() -> None:
     assert set(EXPECTED) == set(LAYOUTS)
 
 
+def test_every_layout_says_what_the_demo_shows() -> None:
+    """Defining a layout registers it; its title and its demo case live on the class."""
+    assert next(iter(LAYOUTS)) == "gitlab"  # the demo's default, first in the docs
+    for name, layout in LAYOUTS.items():
+        assert layout.name == name
+        assert layout.title and layout.case, name
+
+
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_answers(serve_registry: ServeRegistry, layout: str) -> None:
     no_creds, challenge, other, link_form, json_pages = EXPECTED[layout]
