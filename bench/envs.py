@@ -1,8 +1,9 @@
 """The environments benchmarks run in: the test suite's cached pip venvs and fake GitLab.
 
-Nothing is re-implemented here: venvs come from :mod:`tests.integration.pipenvs`
+Nothing is re-implemented here: venvs come from :mod:`tests.support.pipenvs`
 (a *stock* venv and a *shim* venv per pip version, identical but for the shim),
-the registry is :class:`tests.gitlab.FakeGitLab` on a pytest-httpserver server
+the registry is :class:`~pip_scoped_auth.demo.registries.gitlab.FakeGitLab` on a
+pytest-httpserver server
 this process starts itself. Only the cache directory differs from the tests',
 so a benchmark never rebuilds (or races) the venvs of a test run.
 """
@@ -17,15 +18,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
-from tests.gitlab import FakeGitLab
-from tests.integration import pipenvs
+from tests.support import pip_versions, pipenvs
+from tests.support.fixtures import make_fake_gitlab
+
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
 
 #: Where bench venvs live unless ``--cache`` or this variable says otherwise.
 CACHE_ENV = "PIP_SCOPED_AUTH_BENCH_CACHE"
 DEFAULT_CACHE = Path.home() / ".cache" / "pip-scoped-auth-bench"
 
-NEWEST_PIP = pipenvs.NEWEST_PIP
-EDGE_PIPS = pipenvs.EDGE_PIPS
+NEWEST_PIP = pip_versions.NEWEST_PIP
+EDGE_PIPS = pip_versions.EDGE_PIPS
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
@@ -46,7 +49,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
 
 
 def use_cache(cache: Path | None) -> Path:
-    """Make :mod:`tests.integration.pipenvs` build and find venvs under the bench cache."""
+    """Make :mod:`tests.support.pipenvs` build and find venvs under the bench cache."""
     root = cache or Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
     os.environ["PIP_SCOPED_AUTH_TEST_CACHE"] = str(root)
     return pipenvs.cache_root()
@@ -88,15 +91,22 @@ def _quiet_server() -> HTTPServer:
 
 
 @contextmanager
-def fake_gitlab() -> Iterator[FakeGitLab]:
-    """A FakeGitLab on its own loopback server, for the life of the block."""
+def gitlab_server() -> Iterator[HTTPServer]:
+    """A loopback server for fake GitLabs (``make_fake_gitlab``), for the life of the block."""
     server = _quiet_server()
     try:
-        yield FakeGitLab(server)
+        yield server
     finally:
         server.clear()
         if server.is_running():
             server.stop()
+
+
+@contextmanager
+def fake_gitlab() -> Iterator[FakeGitLab]:
+    """A FakeGitLab on its own loopback server, for the life of the block."""
+    with gitlab_server() as server:
+        yield make_fake_gitlab(server)
 
 
 @contextmanager

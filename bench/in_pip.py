@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tests.integration.pipenvs import redact
+from tests.support.pipenvs import redact
 
 from bench import envs
 from bench.measure import (

@@ -7,7 +7,7 @@ minimum is one page per requirement per GitLab index plus one file per
 requirement (requests to the stand-in public index are not counted: they
 carry no credentials and are the same on both sides).
 
-Every run also has a real keyring backend (``tests/keyring_backend``: a JSON
+Every run also has a real keyring backend (``tests/support/keyring_backend``: a JSON
 store plus a call log), empty unless the scenario seeds it, so the report
 gives the keyring lookups pip made (``get_password``/``get_credential`` calls,
 each a process with ``--keyring-provider subprocess``), how many distinct
@@ -40,13 +40,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
-from tests.gitlab import FakeGitLab
-from tests.gitlab.fixtures import make_fake_gitlab
-from tests.integration.pipenvs import redact
-from tests.keyring_backend import TestKeyring
+from tests.support.fixtures import make_fake_gitlab
+from tests.support.keyring_backend import TestKeyring
+from tests.support.pipenvs import redact
 
 from bench import envs
 from bench.measure import markdown_table, verdict
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
 
 P1, P2 = 323, 324
 
@@ -494,8 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenarios = [s for s in SCENARIOS if args.match in s.name]
     all_ok = True
     keyring_ok = True
-    with envs.fake_gitlab() as seed, envs.empty_index() as public:
-        server = seed.httpserver
+    with envs.gitlab_server() as server, envs.empty_index() as public:
         for version in versions:
             stock, shim = envs.venv_pair(version)
             rows: list[list[object]] = []

@@ -33,7 +33,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tests.integration import pipenvs
+from tests.support import pip_versions, pipenvs
 
 from bench import envs
 from bench.measure import (
@@ -171,7 +171,7 @@ def import_sys_venv(stock: Path) -> Path:
 def measure_python(python: str, pip_version: str | None, runs: int, warmup: int) -> str:
     """The report section for one Python: both ratio tables and the module check."""
     py = pipenvs.python_version(python)
-    pip = pip_version or pipenvs.edge_pips_for_python(py)[1]
+    pip = pip_version or pip_versions.edge_pips_for_python(py)[1]
     wheel = envs.shim_wheel()
     stock = pipenvs.ensure_venv(pip, shim=False, wheel=None, python=python)
     shim = pipenvs.ensure_venv(pip, shim=True, wheel=wheel, python=python)

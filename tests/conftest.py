@@ -1,3 +1,3 @@
-"""Shared pytest configuration: the fake GitLab and registry fixtures are available everywhere."""
+"""Shared pytest configuration: the server fixtures (``tests/support/fixtures.py``) everywhere."""
 
-pytest_plugins = ["tests.gitlab.fixtures", "tests.registry.fixtures"]
+pytest_plugins = ["tests.support.fixtures"]

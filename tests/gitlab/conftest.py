@@ -1,7 +1,7 @@
 """Fixtures for the rig's own tests.
 
 Deliberately not named ``gitlab``: the suite-wide ``gitlab`` fixture comes
-from ``tests.gitlab.fixtures`` via the top-level conftest, and defining it a
+from ``tests.support.fixtures`` via the top-level conftest, and defining it a
 second time here would shadow it.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.gitlab.fixtures import make_fake_gitlab
-from tests.gitlab.server import FakeGitLab
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support.fixtures import make_fake_gitlab
 
 
 @pytest.fixture

@@ -23,15 +23,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.gitlab import (
-    FakeGitLab,
-    ObjectStorage,
-    PackageFile,
-    Token,
-    UpstreamIndex,
-    build_wheel,
-)
-from tests.gitlab.server import REALM
+from pip_scoped_auth.demo.registries.gitlab import REALM, FakeGitLab, PackageFile, Token
+from pip_scoped_auth.demo.wheels import build_wheel
+from tests.support.object_storage import ObjectStorage
+from tests.support.upstream import UpstreamIndex
 
 #: What pip >= 22.2 sends on simple pages.
 PIP_ACCEPT = (

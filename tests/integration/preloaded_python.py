@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration import pipenvs
+from tests.support import pipenvs
 
 #: The interpreter the issue names: pyenv's 3.12.1.
 VERSION = "3.12.1"

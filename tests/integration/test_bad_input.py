@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-from tests.gitlab import FakeGitLab
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support.pip_versions import NEWEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipResult
 
 QUICK = ("--retries", "0", "--timeout", "3")
 
@@ -110,7 +110,7 @@ def test_malformed_index_url(
     run_both(make_pip, pip_version, "one", "--index-url", index.format(port=registry.port))
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_non_ascii_credentials(registry: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
     token = registry.project_deploy_token(1, secret="gldt-ünïcödé-sécret")
     url = registry.project_index_url(1, token, username="dëploy")
@@ -118,7 +118,7 @@ def test_non_ascii_credentials(registry: FakeGitLab, make_pip: MakePip, pip_vers
     assert shim.returncode == 0, shim.redacted()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_empty_token(registry: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
     """``user:@host``: an empty password is sent as such; GitLab says 401, pip reports it."""
     url = registry.project_index_url(1).replace("://", "://gitlab+deploy-token-1:@")
@@ -126,7 +126,7 @@ def test_empty_token(registry: FakeGitLab, make_pip: MakePip, pip_version: str) 
     assert shim.returncode != 0
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_username_only(registry: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
     """``user@host`` with no password anywhere and nothing on stdin: pip's own failure."""
     url = registry.project_index_url(1, username="gitlab+deploy-token-1")
@@ -134,7 +134,7 @@ def test_username_only(registry: FakeGitLab, make_pip: MakePip, pip_version: str
     assert shim.returncode != 0
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_index_list_with_garbage(registry: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
     """Garbage pip tolerates next to a good index: the good one still gets its token.
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration.conftest import P1, P2, MakePip, two_deploy_tokens
-from tests.integration.pipenvs import EDGE_PIPS, OLDEST_PIP
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.pip_versions import OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip
+from tests.support.projects import P1, P2, two_deploy_tokens
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def assert_each_file_used_its_projects_token(
         assert entry.token is expected[entry.project_id], gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("username", ["alice", "__token__"])
 def test_scenarios_1_2_same_personal_token_on_both_indexes(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str, username: str
@@ -60,7 +61,7 @@ def test_scenarios_1_2_same_personal_token_on_both_indexes(
     assert_each_file_used_its_projects_token(projects, {P1: pat, P2: pat}, result.redacted())
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("username", ["alice", "__token__"])
 def test_scenarios_3_4_extra_index_only(
     projects: FakeGitLab, public_index: str, make_pip: MakePip, pip_version: str, username: str
@@ -79,8 +80,7 @@ def test_scenarios_3_4_extra_index_only(
     assert_each_file_used_its_projects_token(projects, {P2: pat}, result.redacted())
 
 
-@pytest.mark.matrix
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips(matrix=True))
 @pytest.mark.parametrize("first", [P1, P2], ids=["323-first", "324-first"])
 def test_scenario_5_two_project_deploy_tokens(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str, first: int

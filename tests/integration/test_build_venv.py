@@ -13,83 +13,13 @@ import, and must see none.
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.gitlab.wheels import build_sdist
-from tests.integration.conftest import P1, P2, MakePip
-from tests.integration.pipenvs import NEWEST_PIP, PipEnv, PipResult
-from tests.integration.test_commands import assert_own_tokens
-
-#: A PEP 517 backend that needs ``tinybackend`` (only on project 324) and
-#: records whether the parent's packages are importable in the build venv.
-_BACKEND = """
-import base64, hashlib, importlib, os, zipfile
-
-import tinybackend
-
-NAME, VERSION = "buildme", "1.0"
-DIST_INFO = f"{NAME}-{VERSION}.dist-info"
-METADATA = f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n\\n"
-WHEEL = "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n\\n"
-PARENT_ONLY = ("wrapt", "pip_scoped_auth", "keyring", "_pip_scoped_auth_remote")
-
-
-def _importable():
-    found = []
-    for name in PARENT_ONLY:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
-        found.append(name)
-    return found
-
-
-def _hash(data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return "sha256=" + digest.decode()
-
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    code = (
-        f"BUILT_WITH = {tinybackend.__version__!r}\\n"
-        f"PARENT_IMPORTABLE = {_importable()!r}\\n"
-    ).encode()
-    files = [
-        (f"{NAME}/__init__.py", code),
-        (f"{DIST_INFO}/METADATA", METADATA.encode()),
-        (f"{DIST_INFO}/WHEEL", WHEEL.encode()),
-    ]
-    record = "".join(f"{p},{_hash(d)},{len(d)}\\n" for p, d in files) + f"{DIST_INFO}/RECORD,,\\n"
-    files.append((f"{DIST_INFO}/RECORD", record.encode()))
-    name = f"{NAME}-{VERSION}-py3-none-any.whl"
-    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as archive:
-        for path, data in files:
-            archive.writestr(path, data)
-    return name
-"""
-
-_PYPROJECT = """\
-[build-system]
-requires = ["tinybackend"]
-build-backend = "localbackend"
-backend-path = ["."]
-"""
-
-
-def buildme_sdist() -> bytes:
-    return build_sdist(
-        "buildme",
-        "1.0",
-        {
-            "PKG-INFO": "Metadata-Version: 2.1\nName: buildme\nVersion: 1.0\n",
-            "pyproject.toml": _PYPROJECT,
-            "localbackend.py": textwrap.dedent(_BACKEND),
-        },
-    )
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.pip_versions import NEWEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv, PipResult
+from tests.support.projects import P1, P2, assert_own_tokens
+from tests.support.sdists import buildme_sdist
 
 
 @pytest.fixture
@@ -131,7 +61,7 @@ def _install(
     return tokens, pip, result
 
 
-@pytest.mark.matrix(since="26.2")
+@pytest.mark.parametrize("pip_version", pips(matrix=True, since="26.2"))
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 @pytest.mark.parametrize("first", [P1, P2])
 def test_venv_isolation_child_pip_is_scoped(
@@ -150,7 +80,7 @@ def test_venv_isolation_child_pip_is_scoped(
     assert_own_tokens(build_projects, tokens, {P1, P2})
 
 
-@pytest.mark.matrix(since="26.0")
+@pytest.mark.parametrize("pip_version", pips(matrix=True, since="26.0"))
 @pytest.mark.parametrize("first", [P1, P2])
 def test_inprocess_build_deps_are_scoped(
     build_projects: FakeGitLab, make_pip: MakePip, pip_version: str, first: int

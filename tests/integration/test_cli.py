@@ -9,53 +9,21 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab
-from tests.integration.conftest import P1, P2, MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
-
-HERE = Path(__file__).resolve().parent
-
-
-def cli(
-    pip: PipEnv,
-    *args: str,
-    env: Mapping[str, str] | None = None,
-    input: str | None = None,
-    module: bool = False,
-) -> PipResult:
-    """Run the console script (or ``python -m pip_scoped_auth``) of ``pip``'s venv."""
-    exe = (
-        [str(pip.python), "-m", "pip_scoped_auth"]
-        if module
-        else [str(pip.venv / "bin" / "pip-scoped-auth")]
-    )
-    proc = subprocess.run(
-        [*exe, *args],
-        capture_output=True,
-        text=True,
-        env=pip.env(env),
-        input=input,
-        stdin=None if input is not None else subprocess.DEVNULL,
-        timeout=120,
-        cwd=pip.workdir,
-    )
-    return PipResult(list(args), proc.returncode, proc.stdout, proc.stderr, tuple(pip.secrets))
-
-
-def assert_no_secret(result: PipResult) -> None:
-    for secret in result.secrets:
-        assert secret not in result.output, result.redacted()
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support import keyring_backend
+from tests.support.cli import assert_no_secret, cli
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip
+from tests.support.projects import P1, P2
 
 
 def keyring_env(tmp_path: Path) -> dict[str, str]:
     return {
-        "PYTHONPATH": str(HERE),
+        "PYTHONPATH": str(keyring_backend.HERE),
         "PYTHON_KEYRING_BACKEND": "cli_keyring.FileKeyring",
         "CLI_KEYRING_FILE": str(tmp_path / "keyring.json"),
     }
@@ -344,7 +312,7 @@ def test_help_on_every_subcommand(make_pip: MakePip) -> None:
 # ------------------------------------------------------- pip -v diagnostics
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_pip_verbose_logs_each_scope_decision_once(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:

@@ -13,9 +13,10 @@ import textwrap
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration.conftest import P1, P2, MakePip
-from tests.integration.pipenvs import EDGE_PIPS, OLDEST_PIP, PipEnv, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.pip_versions import OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv, PipResult
+from tests.support.projects import P1, P2, assert_own_tokens
 
 
 def _tokens(gitlab: FakeGitLab) -> dict[int, Token]:
@@ -32,17 +33,7 @@ def _index_args(gitlab: FakeGitLab, tokens: dict[int, Token], first: int = P1) -
     ]
 
 
-def assert_own_tokens(gitlab: FakeGitLab, tokens: dict[int, Token], files: set[int]) -> None:
-    """Each project request that sent credentials sent its project's token and got 200."""
-    assert {e.project_id for e in gitlab.file_requests()} == files, gitlab.describe_log()
-    for entry in gitlab.log:
-        if entry.kind == "file":
-            assert entry.status == 200, gitlab.describe_log()
-        if entry.project_id is not None and entry.authorization_sent:
-            assert entry.token is tokens[entry.project_id], gitlab.describe_log()
-
-
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("command", ["download", "wheel"])
 def test_download_and_wheel(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str, command: str
@@ -65,7 +56,7 @@ def test_download_and_wheel(
     assert_own_tokens(projects, tokens, {P1, P2})
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_index_versions(projects: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
     """``pip index versions`` reads pages only; each still gets its own token."""
     tokens = _tokens(projects)
@@ -80,7 +71,7 @@ def test_index_versions(projects: FakeGitLab, make_pip: MakePip, pip_version: st
     assert not any(secret in result.output for secret in pip.secrets)
 
 
-@pytest.mark.matrix(since="25.1")
+@pytest.mark.parametrize("pip_version", pips(matrix=True, since="25.1"))
 def test_lock(projects: FakeGitLab, make_pip: MakePip, pip_version: str) -> None:
     """``pip lock`` (25.1+) resolves with the same session; pylock.toml holds no token."""
     tokens = _tokens(projects)
@@ -187,7 +178,7 @@ def _build_install(
     return tokens, pip, result
 
 
-@pytest.mark.matrix
+@pytest.mark.parametrize("pip_version", pips(matrix=True))
 def test_build_isolation_nested_pip_is_scoped(
     build_projects: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:

@@ -3,7 +3,7 @@
 Real pip subprocesses against the fake GitLab, on the oldest and the newest
 supported pip. Each test asserts the token the server saw on every request,
 and, where keyring is involved, which service names pip asked a real keyring
-backend (``tests/keyring_backend``) and how often.
+backend (``tests/support/keyring_backend``) and how often.
 
 Projects 323 and 324 are private and hold one package each; project 325 is
 public and empty, so it answers 404 without ever challenging: it stands for
@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration.conftest import P1, P2, MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
-from tests.keyring_backend import TestKeyring
-
-PUBLIC = 325
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.keyring_backend import TestKeyring
+from tests.support.keyring_cases import PUBLIC, assert_tokens, install, keyring_case, service
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv, PipResult
+from tests.support.projects import P1, P2
 
 
 @pytest.fixture
@@ -37,34 +36,6 @@ def projects(projects: FakeGitLab) -> FakeGitLab:
 @pytest.fixture
 def keyring(tmp_path: Path) -> TestKeyring:
     return TestKeyring(tmp_path / "keyring.json")
-
-
-def service(url: str) -> str:
-    """The keyring service name of an index: its URL as configured, without userinfo."""
-    scheme, _, rest = url.partition("://")
-    netloc, slash, path = rest.partition("/")
-    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path}"
-
-
-def install(pip: PipEnv, urls: list[str], *args: str, env: dict[str, str]) -> PipResult:
-    index = ["--index-url", urls[0]]
-    for url in urls[1:]:
-        index += ["--extra-index-url", url]
-    return pip.install("pypipackage1", "pypipackage2", *index, *args, env=env)
-
-
-def assert_tokens(gitlab: FakeGitLab, expected: dict[int, Token], result: PipResult) -> None:
-    """Every authenticated request on a project carried that project's token."""
-    assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
-    files = gitlab.file_requests()
-    assert {e.project_id for e in files} == set(expected), gitlab.describe_log()
-    # A challenged file (401) is retried; every answer after that is 200.
-    assert all(e.status in (200, 401) for e in files), gitlab.describe_log()
-    for entry in gitlab.log:
-        if entry.project_id in expected and entry.authorization_sent:
-            assert entry.token is expected[entry.project_id], gitlab.describe_log()
-        if entry.project_id == PUBLIC:  # public: nothing of anybody's is sent there
-            assert not entry.authorization_sent, gitlab.describe_log()
 
 
 def assert_at_most_one_challenge_per_index(gitlab: FakeGitLab) -> None:
@@ -82,41 +53,6 @@ def assert_keyring_asked_once_each(keyring: TestKeyring, never: Iterable[str] = 
 
 
 # --------------------------------------------------------------- scenario 1
-
-
-@dataclass
-class KeyringCase:
-    """Two index URLs without passwords and the keyring entries that complete them."""
-
-    urls: list[str]
-    tokens: dict[int, Token]
-
-
-def keyring_case(
-    gitlab: FakeGitLab, keyring: TestKeyring, users: str, slash: str = ""
-) -> KeyringCase:
-    """Seed ``keyring`` for projects 323 and 324 under their index URLs (plus ``slash``).
-
-    ``users``: ``__token__`` (PATs) or ``gitlab-ci-token`` (job tokens) on
-    both URLs, ``own`` (each deploy token's own username in its URL), or
-    ``none`` (no username in the URLs; keyring supplies it).
-    """
-    if users == "__token__":
-        tokens = {
-            P1: gitlab.personal_access_token("alice", projects=[P1]),
-            P2: gitlab.personal_access_token("bob", projects=[P2]),
-        }
-    elif users == "gitlab-ci-token":
-        tokens = {P1: gitlab.job_token([P1]), P2: gitlab.job_token([P2])}
-    else:
-        tokens = {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
-    urls = []
-    for project, token in tokens.items():
-        username = None if users == "none" else (token.username if users == "own" else users)
-        url = gitlab.project_index_url(project, username=username)
-        keyring.set(service(url) + slash, username or token.username, token.secret)
-        urls.append(url)
-    return KeyringCase(urls, tokens)
 
 
 ALL_USERS = ("__token__", "gitlab-ci-token", "own", "none")
@@ -291,7 +227,7 @@ def prompt_case(
     return pip, tokens, urls, args
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_scenario_2_prompted_tokens_stick_per_index_and_save_under_its_url(
     projects: FakeGitLab, keyring: TestKeyring, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -338,7 +274,7 @@ def write_netrc(path: Path, host: str, login: str, password: str) -> dict[str, s
     return {"NETRC": str(path)}
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize(
     "own", ["url", "keyring"], ids=["own-token-in-url", "own-token-in-keyring"]
 )
@@ -426,7 +362,7 @@ def config_case(
     return tokens, args, env
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("where", ["pip.conf", "environment", "requirements-file"])
 def test_scenario_4_indexes_from_configuration_are_scoped(
     projects: FakeGitLab, make_pip: MakePip, tmp_path: Path, pip_version: str, where: str
@@ -461,7 +397,7 @@ def test_scenario_4_fails_on_stock_pip(
 RESERVED_USER = "ci@corp"
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("password_from", ["url", "keyring"])
 def test_scenario_6_reserved_characters(
     projects: FakeGitLab,

@@ -21,15 +21,15 @@ import pytest
 
 import pip_scoped_auth.demo.runner as runner
 from pip_scoped_auth.demo.registries import LAYOUTS
-from tests.integration import leaks
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import OLDEST_PIP
-from tests.integration.test_registries import FIXED_EDGE, STOCK_FAILS
+from tests.support import leaks
+from tests.support.pip_versions import EDGE_PIPS, OLDEST_PIP
+from tests.support.pipenvs import MakePip
+from tests.support.registries import STOCK_FAILS
 
 SHIM_OK = re.compile(r"^with pip-scoped-auth: +installed, every request with its own token$", re.M)
 
 
-@pytest.mark.parametrize("pip_version", FIXED_EDGE)
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_demo(make_pip: MakePip, pip_version: str, layout: str) -> None:
     pip = make_pip(pip_version)
@@ -47,7 +47,7 @@ def test_demo(make_pip: MakePip, pip_version: str, layout: str) -> None:
     out = result.output
     assert result.returncode == 0, result.redacted()
     assert SHIM_OK.search(out), result.redacted()
-    assert " ".join(out.split()).count(f"Case: {runner.CASES[layout]}") == 1
+    assert " ".join(out.split()).count(f"Case: {LAYOUTS[layout].case}") == 1
     stock_line = next(line for line in out.splitlines() if line.startswith("stock pip"))
     if (pip_version, "A") in STOCK_FAILS[layout]:
         assert "failed" in stock_line and "wrong token on" in stock_line, out

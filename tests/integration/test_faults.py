@@ -15,12 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from pip_scoped_auth.core.versions import version_tuple
-from tests.gitlab import FakeGitLab, LogEntry, PackageFile, Token
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, LogEntry, PackageFile, Token
+from tests.support import keyring_backend
+from tests.support.httpserver import wsgi_handler
+from tests.support.pip_versions import pips
+from tests.support.pipenvs import MakePip, PipResult
 
 P1, P2 = 1, 2
 
@@ -28,12 +31,14 @@ P1, P2 = 1, 2
 class Faults:
     """One-shot faults on chosen paths of a FakeGitLab; remembers the requests hit."""
 
-    def __init__(self, gitlab: FakeGitLab) -> None:
+    def __init__(self, gitlab: FakeGitLab, httpserver: HTTPServer) -> None:
         self.gitlab = gitlab
+        self.httpserver = httpserver
+        self._serve = wsgi_handler(gitlab)
         self.hit: list[LogEntry] = []
 
     def _served(self, request: Request, status: int | None = None) -> Response:
-        response = self.gitlab.handle(request)
+        response = self._serve(request)
         entry = self.gitlab.log[-1]
         if status is not None:
             entry.status = status
@@ -48,7 +53,7 @@ class Faults:
             return Response(f"{status} injected", status=status)
 
         for _ in range(times):
-            self.gitlab.httpserver.expect_oneshot_request(path).respond_with_handler(handler)
+            self.httpserver.expect_oneshot_request(path).respond_with_handler(handler)
 
     def reset_mid_body(self, path: str) -> None:
         """Send half of the next response for ``path``, then drop the connection."""
@@ -69,7 +74,7 @@ class Faults:
                 direct_passthrough=True,
             )
 
-        self.gitlab.httpserver.expect_oneshot_request(path).respond_with_handler(handler)
+        self.httpserver.expect_oneshot_request(path).respond_with_handler(handler)
 
 
 @pytest.fixture
@@ -116,16 +121,17 @@ def _no_shim_crash(result: PipResult) -> None:
         assert "pip_scoped_auth" not in frames[-1], result.redacted()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("status", [500, 503])
 def test_server_errors_then_success_retry_with_the_same_token(
     two_projects: tuple[FakeGitLab, dict[int, Token], dict[int, PackageFile]],
     make_pip: MakePip,
     pip_version: str,
     status: int,
+    httpserver: HTTPServer,
 ) -> None:
     gitlab, tokens, files = two_projects
-    faults = Faults(gitlab)
+    faults = Faults(gitlab, httpserver)
     faults.status(files[P1].path, status, times=2)
     faults.status("/api/v4/projects/2/packages/pypi/simple/two/", status)
     result = _install_both(pip_version, make_pip, gitlab, tokens, "--retries", "3")
@@ -137,15 +143,16 @@ def test_server_errors_then_success_retry_with_the_same_token(
     _every_project_request_used_its_token(gitlab, tokens)
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_connection_reset_mid_download(
     two_projects: tuple[FakeGitLab, dict[int, Token], dict[int, PackageFile]],
     make_pip: MakePip,
     pip_version: str,
+    httpserver: HTTPServer,
 ) -> None:
     """pip < 25.2 fails with its own error; 25.2+ resumes. Either way: own token only."""
     gitlab, tokens, files = two_projects
-    faults = Faults(gitlab)
+    faults = Faults(gitlab, httpserver)
     faults.reset_mid_body(files[P1].path)
     result = _install_both(pip_version, make_pip, gitlab, tokens, "--retries", "2")
     _no_shim_crash(result)
@@ -162,14 +169,14 @@ def test_connection_reset_mid_download(
 def _raising_keyring_env(workdir: Path) -> dict[str, str]:
     backend_dir = workdir / "keyring-backend"
     backend_dir.mkdir(exist_ok=True)
-    shutil.copy(Path(__file__).with_name("raising_keyring.py"), backend_dir)
+    shutil.copy(keyring_backend.HERE / "raising_keyring.py", backend_dir)
     return {
         "PYTHONPATH": str(backend_dir),
         "PYTHON_KEYRING_BACKEND": "raising_keyring.RaisingKeyring",
     }
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_keyring_backend_that_raises(
     two_projects: tuple[FakeGitLab, dict[int, Token], dict[int, PackageFile]],
     make_pip: MakePip,
@@ -202,7 +209,7 @@ def test_keyring_backend_that_raises(
     assert files and all(e.token is tokens[P1] for e in files), gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize(
     "answers", ["", "gitlab+deploy-token-1\n"], ids=["eof-at-user", "eof-at-password"]
 )

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration import pipenvs
-from tests.integration.conftest import P1, P2, two_deploy_tokens
-from tests.integration.pipenvs import OLDEST_PIP, PipEnv
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support import pipenvs
+from tests.support.pip_versions import OLDEST_PIP
+from tests.support.pipenvs import PipEnv
+from tests.support.projects import P1, P2, two_deploy_tokens
 
 Scenario = tuple[FakeGitLab, dict[int, Token], list[str]]
 IS_ACTIVE = "import pip._internal.network.auth, pip_scoped_auth; print(pip_scoped_auth.is_active())"

@@ -17,11 +17,12 @@ from urllib.parse import quote
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.gitlab import FakeGitLab
-from tests.gitlab.fixtures import make_fake_gitlab
-from tests.integration import leaks
-from tests.integration.conftest import MakePip, check_no_leaks
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support import leaks
+from tests.support.fixtures import make_fake_gitlab
+from tests.support.leak_check import check_no_leaks
+from tests.support.pip_versions import NEWEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipResult
 
 SECRET = "gldt-Xy7_secret/with:odd@chars"
 
@@ -105,7 +106,7 @@ def _files_ok(gitlab: FakeGitLab, result: PipResult) -> None:
     assert files and all(e.status == 200 for e in files), gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_prompted_token_is_not_echoed(
     private: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -126,7 +127,7 @@ def test_prompted_token_is_not_echoed(
     assert all(e.token is token for e in private.file_requests()), private.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_token_as_username_is_redacted(
     private: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -138,7 +139,7 @@ def test_token_as_username_is_redacted(
     _files_ok(private, result)
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_netrc_token_is_not_logged(
     private: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -174,7 +175,7 @@ def other_server() -> Iterator[FakeGitLab]:
             server.stop()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_token_never_reaches_another_server(
     private: FakeGitLab, other_server: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -193,7 +194,7 @@ def test_token_never_reaches_another_server(
     leaks.assert_no_authorization(other_server.log, "the second registry")
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_token_never_reaches_another_origin_on_the_same_server(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:

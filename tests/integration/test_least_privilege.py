@@ -21,10 +21,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pip_scoped_auth.core.versions import version_tuple
-from tests.gitlab import build_wheel
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
-from tests.keyring_backend import TestKeyring
+from pip_scoped_auth.demo.wheels import build_wheel
+from tests.support.cli import cli
+from tests.support.keyring_backend import TestKeyring
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv, PipResult
 
 #: Who a request's credential belongs to, when it is nobody's we know.
 NOBODY, UNKNOWN = "none", "unknown"
@@ -158,7 +159,7 @@ def _index_and_find_links(tenants: Tenants, find_links_public: bool) -> list[str
     return ["--index-url", tenants.index_url("a"), "--find-links", f"{tenants.base}/fl/"]
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_a_public_find_links_page_on_the_index_host_gets_nothing_of_the_index(
     tenants: Tenants, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -181,7 +182,7 @@ def test_stock_pip_sends_the_index_token_to_a_find_links_page(
     assert any(who == "a" for _p, who, _s in tenants.requests_to("fl")), tenants.describe()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_a_find_links_page_that_needs_another_credential_never_sees_the_index_token(
     tenants: Tenants, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -210,7 +211,7 @@ def _direct_url(tenants: Tenants) -> list[str]:
     return ["pkg-a", f"dpkg @ {tenants.base}{path}", "--index-url", tenants.index_url("a")]
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_a_direct_url_on_the_index_host_gets_nothing_of_the_index(
     tenants: Tenants, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -275,7 +276,7 @@ def test_a_file_listed_by_two_pages_answering_401(
 
 @pytest.mark.parametrize("alice_lists_it", [True, False], ids=["both-list", "only-bob-lists"])
 @pytest.mark.parametrize("first", ["bob", "alice"])
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_a_file_listed_by_two_pages_gets_its_own_scopes_credential(
     tenants: Tenants,
     make_pip: MakePip,
@@ -305,8 +306,6 @@ def test_explain_agrees_with_what_the_install_does(
     tenants: Tenants, make_pip: MakePip, first: str
 ) -> None:
     """``explain FILE`` names the credential the install then sends for that file, and why."""
-    from tests.integration.test_cli import cli
-
     urls = _inheritance(tenants, 403, alice_lists_it=True)
     pip = _pip(make_pip, NEWEST_PIP, tenants)
     second = "alice" if first == "bob" else "bob"
@@ -401,7 +400,7 @@ def _redirect_out_of_scope(tenants: Tenants) -> list[str]:
 
 
 @pytest.mark.parametrize("shim", [True, False], ids=["shim", "stock"])
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_a_same_origin_redirect_out_of_every_scope_keeps_the_redirected_credential(
     tenants: Tenants, make_pip: MakePip, pip_version: str, shim: bool
 ) -> None:
@@ -412,7 +411,7 @@ def test_a_same_origin_redirect_out_of_every_scope_keeps_the_redirected_credenti
 
 
 @pytest.mark.parametrize("shim", [True, False], ids=["shim", "stock"])
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_a_cross_origin_redirect_keeps_netrc_for_the_new_host_only(
     tenants: Tenants, blob: Blob, make_pip: MakePip, pip_version: str, shim: bool, tmp_path: Path
 ) -> None:
@@ -459,7 +458,7 @@ def _keyring_for_another_user(
     )
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_a_keyring_answer_for_another_user_is_not_used(
     tenants: Tenants, make_pip: MakePip, pip_version: str, tmp_path: Path
 ) -> None:

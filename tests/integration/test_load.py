@@ -16,9 +16,9 @@ from collections import Counter
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import NEWEST_PIP, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.pip_versions import NEWEST_PIP
+from tests.support.pipenvs import MakePip, PipResult
 
 PROJECTS = 50
 GROUP = 100

@@ -23,15 +23,21 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pip_scoped_auth.core.versions import version_tuple
-from tests.gitlab import FakeGitLab
-from tests.integration import pipenvs
-from tests.integration.conftest import P1, P2, MakePip, two_deploy_tokens
-from tests.integration.doc_tables import table_rows
-from tests.integration.pipenvs import ALL_PIPS, PipEnv
-from tests.integration.test_credential_sources import assert_tokens, install, keyring_case
-from tests.integration.test_provenance import _check, _two_projects_two_tokens
-from tests.integration.test_redirects import TwoIndexes
-from tests.keyring_backend import TestKeyring
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support import pip_versions, pipenvs
+from tests.support.doc_tables import table_rows
+from tests.support.keyring_backend import TestKeyring
+from tests.support.keyring_cases import assert_tokens, install, keyring_case
+from tests.support.pip_versions import ALL_PIPS, pips
+from tests.support.pipenvs import MakePip, PipEnv
+from tests.support.projects import (
+    P1,
+    P2,
+    assert_file_tokens,
+    two_deploy_tokens,
+    two_projects_two_tokens,
+)
+from tests.support.two_indexes import TwoIndexes
 
 #: Stock pip, two project deploy tokens embedded in --index-url/--extra-index-url
 #: on one host (the bug report's scenario 5): does the install succeed?
@@ -58,7 +64,9 @@ OTHER_PYTHONS = ("3.9", "3.10", "3.12", "3.13", "3.14")
 #: there. pip 26.1+ needs Python 3.10, and pip 22.x/23.0 cannot run on 3.12+,
 #: hence 26.0.1 on 3.9 and 23.3.2 on 3.12 and newer.
 PYTHON_CELLS = [
-    (py, pip) for py in OTHER_PYTHONS for pip in dict.fromkeys(pipenvs.edge_pips_for_python(py))
+    (py, pip)
+    for py in OTHER_PYTHONS
+    for pip in dict.fromkeys(pip_versions.edge_pips_for_python(py))
 ]
 
 COMPAT_DOC = pipenvs.ROOT / "docs" / "compatibility.md"
@@ -70,7 +78,7 @@ def test_every_matrix_pip_has_a_stock_expectation() -> None:
     assert tuple(STOCK_TWO_DEPLOY_TOKENS) == ALL_PIPS
 
 
-@pytest.mark.matrix
+@pytest.mark.parametrize("pip_version", pips(matrix=True))
 def test_stock_pip_two_deploy_tokens(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -151,9 +159,9 @@ def test_python_cells_provenance(
     gitlab: FakeGitLab, make_pip: MakePip, python: str, pip_version: str
 ) -> None:
     """Both projects' files under one shared tree: only the listing page decides."""
-    tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    tokens, args = two_projects_two_tokens(gitlab, files_base="/shared/files")
     pip = _cell_pip(make_pip, python, pip_version)
-    _check(pip.install(*args), gitlab, dict(tokens))
+    assert_file_tokens(pip.install(*args), gitlab, dict(tokens))
     assert all(e.path.startswith("/shared/files/") for e in gitlab.file_requests())
 
 
@@ -175,9 +183,9 @@ def test_python_cells_pep658_metadata(
 ) -> None:
     """PEP 658 metadata files (HTML pages) carry their page's token, like the files."""
     gitlab.serve_metadata = True
-    tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    tokens, args = two_projects_two_tokens(gitlab, files_base="/shared/files")
     pip = _cell_pip(make_pip, python, pip_version)
-    _check(pip.install(*args), gitlab, dict(tokens))
+    assert_file_tokens(pip.install(*args), gitlab, dict(tokens))
     metadata = gitlab.metadata_requests()
     if version_tuple(pip_version) >= (23, 3):
         assert {e.project_id for e in metadata} == {323, 324}, gitlab.describe_log()

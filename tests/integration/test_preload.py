@@ -18,12 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration import pipenvs
-from tests.integration.conftest import P1, P2
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
 from tests.integration.preloaded_python import fresh_copy, stdlib_dir, tree_digest
-from tests.integration.test_build_venv import buildme_sdist
-from tests.integration.test_commands import assert_own_tokens
+from tests.support import pipenvs
+from tests.support.projects import P1, P2, assert_own_tokens
+from tests.support.sdists import buildme_sdist
 
 #: The bug report's projects, addressed by encoded path: files are linked by id.
 PATHS = {P1: "my-group/project-1", P2: "my-group/project-2"}

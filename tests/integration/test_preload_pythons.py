@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration import pipenvs
+from tests.support import pipenvs
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")

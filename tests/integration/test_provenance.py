@@ -10,17 +10,12 @@ from __future__ import annotations
 import pytest
 
 from pip_scoped_auth.core.versions import version_tuple
-from tests.gitlab import FakeGitLab, ObjectStorage, Token, UpstreamIndex
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipResult
-
-
-def _files_by_project(gitlab: FakeGitLab) -> dict[int, list[Token | None]]:
-    seen: dict[int, list[Token | None]] = {}
-    for entry in gitlab.file_requests():
-        assert entry.project_id is not None
-        seen.setdefault(entry.project_id, []).append(entry.token)
-    return seen
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.object_storage import ObjectStorage
+from tests.support.pip_versions import NEWEST_PIP, pips
+from tests.support.pipenvs import MakePip
+from tests.support.projects import assert_file_tokens, two_projects_two_tokens
+from tests.support.upstream import UpstreamIndex
 
 
 def _encoded_path_indexes(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[str]]:
@@ -42,24 +37,14 @@ def _encoded_path_indexes(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[st
     return tokens, args
 
 
-def _check(result: PipResult, gitlab: FakeGitLab, expected: dict[int, Token | None]) -> None:
-    """pip succeeded, and every file request carried its own project's token."""
-    assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
-    files = _files_by_project(gitlab)
-    assert set(files) == set(expected), gitlab.describe_log()
-    for project, tokens in files.items():
-        assert all(t is expected[project] for t in tokens), gitlab.describe_log()
-    assert all(e.status < 400 for e in gitlab.file_requests()), gitlab.describe_log()
-
-
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_encoded_path_indexes_link_files_by_numeric_id(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
     tokens, args = _encoded_path_indexes(gitlab)
     pip = make_pip(pip_version)
     result = pip.install(*args)
-    _check(result, gitlab, dict(tokens))
+    assert_file_tokens(result, gitlab, dict(tokens))
 
 
 def test_encoded_path_indexes_fail_on_stock_pip(gitlab: FakeGitLab, make_pip: MakePip) -> None:
@@ -90,14 +75,14 @@ def _group_and_project(gitlab: FakeGitLab, links: str) -> tuple[dict[int, Token]
     return {323: group_token, 325: project_token}, args
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("links", ["project", "group"])
 def test_group_index_and_project_index_on_one_host(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, links: str
 ) -> None:
     expected, args = _group_and_project(gitlab, links)
     result = make_pip(pip_version).install(*args)
-    _check(result, gitlab, dict(expected))
+    assert_file_tokens(result, gitlab, dict(expected))
 
 
 def test_group_index_with_project_file_links_fails_on_stock_pip(
@@ -108,7 +93,7 @@ def test_group_index_with_project_file_links_fails_on_stock_pip(
     assert result.returncode != 0, gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_public_index_files_go_out_without_the_private_token(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -126,7 +111,7 @@ def test_public_index_files_go_out_without_the_private_token(
         gitlab.project_index_url(401, token),
     ]
     result = make_pip(pip_version).install(*args)
-    _check(result, gitlab, {400: None, 401: token})
+    assert_file_tokens(result, gitlab, {400: None, 401: token})
     for entry in gitlab.log:
         if entry.project_id == 400:
             assert not entry.authorization_sent, gitlab.describe_log()
@@ -152,42 +137,23 @@ def test_stock_pip_sends_the_private_token_to_the_public_project(
     assert public_files and public_files[0].token is token, gitlab.describe_log()
 
 
-def _two_projects_two_tokens(
-    gitlab: FakeGitLab, files_base: str | None = None
-) -> tuple[dict[int, Token], list[str]]:
-    gitlab.add_project(323, "g/project-1", files_base=files_base)
-    gitlab.add_project(324, "g/project-2", files_base=files_base)
-    gitlab.add_package(323, "pypipackage1", "1.3.8")
-    gitlab.add_package(324, "pypipackage2", "2.5.6")
-    tokens = {323: gitlab.project_deploy_token(323), 324: gitlab.project_deploy_token(324)}
-    args = [
-        "pypipackage1",
-        "pypipackage2",
-        "--index-url",
-        gitlab.project_index_url(323, tokens[323]),
-        "--extra-index-url",
-        gitlab.project_index_url(324, tokens[324]),
-    ]
-    return tokens, args
-
-
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_shared_files_tree_without_a_distinguishing_prefix(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
-    tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    tokens, args = two_projects_two_tokens(gitlab, files_base="/shared/files")
     result = make_pip(pip_version).install(*args)
-    _check(result, gitlab, dict(tokens))
+    assert_file_tokens(result, gitlab, dict(tokens))
     assert all(e.path.startswith("/shared/files/") for e in gitlab.file_requests())
 
 
 def test_shared_files_tree_fails_on_stock_pip(gitlab: FakeGitLab, make_pip: MakePip) -> None:
-    _tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    _tokens, args = two_projects_two_tokens(gitlab, files_base="/shared/files")
     result = make_pip(NEWEST_PIP, shim=False).install(*args)
     assert result.returncode != 0, gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize("json_pages", [True, False], ids=["json", "html"])
 def test_json_pages_and_metadata_files_follow_their_page(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, json_pages: bool
@@ -198,9 +164,9 @@ def test_json_pages_and_metadata_files_follow_their_page(
     # "dist-info-metadata" is a hash dict ("unhashable type: 'dict'"), so it
     # gets JSON pages without metadata files.
     gitlab.serve_metadata = not (json_pages and version < (23, 3))
-    tokens, args = _two_projects_two_tokens(gitlab, files_base="/shared/files")
+    tokens, args = two_projects_two_tokens(gitlab, files_base="/shared/files")
     result = make_pip(pip_version).install(*args)
-    _check(result, gitlab, dict(tokens))
+    assert_file_tokens(result, gitlab, dict(tokens))
     pages = [e for e in gitlab.log if e.kind == "page" and e.status == 200]
     # pip asks for PEP 691 JSON from 22.2 on.
     wants_json = json_pages and version >= (22, 2)
@@ -215,35 +181,35 @@ def test_json_pages_and_metadata_files_follow_their_page(
         )
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_forwarded_requests_reach_the_upstream_without_credentials(
     gitlab: FakeGitLab, upstream: UpstreamIndex, make_pip: MakePip, pip_version: str
 ) -> None:
     upstream.add_package("publicdep", "2.0")
     gitlab.forward_to = upstream.simple_url
-    tokens, args = _two_projects_two_tokens(gitlab)
+    tokens, args = two_projects_two_tokens(gitlab)
     result = make_pip(pip_version).install(*args, "publicdep")
-    _check(result, gitlab, dict(tokens))
+    assert_file_tokens(result, gitlab, dict(tokens))
     assert upstream.file_requests(), upstream.describe_log()
     assert not any(e.authorization_sent for e in upstream.log), upstream.describe_log()
     assert any(e.status == 302 for e in gitlab.log), gitlab.describe_log()
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_object_storage_redirects_carry_no_credentials(
     gitlab: FakeGitLab, object_storage: ObjectStorage, make_pip: MakePip, pip_version: str
 ) -> None:
     gitlab.object_storage = object_storage
-    tokens, args = _two_projects_two_tokens(gitlab)
+    tokens, args = two_projects_two_tokens(gitlab)
     result = make_pip(pip_version).install(*args)
-    _check(result, gitlab, dict(tokens))
+    assert_file_tokens(result, gitlab, dict(tokens))
     assert object_storage.requests(status=200), object_storage.describe_log()
     assert not any(e.authorization_sent for e in object_storage.log), object_storage.describe_log()
 
 
 def _find_links_args(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[str]]:
     """Project 323 as the index, project 324's package page as a --find-links page."""
-    tokens, _ = _two_projects_two_tokens(gitlab)
+    tokens, _ = two_projects_two_tokens(gitlab)
     find_links = gitlab.project_index_url(324, tokens[324]) + "/pypipackage2/"
     args = [
         "pypipackage1",
@@ -256,13 +222,13 @@ def _find_links_args(gitlab: FakeGitLab) -> tuple[dict[int, Token], list[str]]:
     return tokens, args
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_find_links_files_use_the_find_links_credentials(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
     tokens, args = _find_links_args(gitlab)
     result = make_pip(pip_version).install(*args)
-    _check(result, gitlab, dict(tokens))
+    assert_file_tokens(result, gitlab, dict(tokens))
 
 
 def test_find_links_files_get_the_index_token_on_stock_pip(

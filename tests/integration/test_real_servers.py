@@ -27,20 +27,21 @@ from typing import Protocol
 
 import pytest
 
-from tests.integration import leaks
-from tests.integration.conftest import MakePip
-from tests.integration.doc_tables import table_rows
-from tests.integration.pipenvs import NEWEST_PIP, OLDEST_PIP, ROOT, PipEnv, PipResult
-from tests.realservers import (
+from tests.support import leaks
+from tests.support.doc_tables import table_rows
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
+from tests.support.pipenvs import ROOT, MakePip, PipEnv, PipResult
+from tests.support.realservers import (
     AccessEntry,
     DevpiStack,
+    Nginx,
     PypiserverStack,
     ServerUnavailable,
     Tenant,
+    describe,
     devpi_stack,
     pypiserver_stack,
 )
-from tests.realservers.servers import Nginx, describe
 
 #: Stock pips every scenario also runs on.
 STOCK_PIPS = (OLDEST_PIP, NEWEST_PIP)
@@ -152,7 +153,7 @@ def _assert_scoped_install(stack: Stack, run: Run) -> None:
 # -- pypiserver: two tenants on one host:port --------------------------------
 
 
-@pytest.mark.matrix
+@pytest.mark.parametrize("pip_version", pips(matrix=True))
 @pytest.mark.parametrize("first", ["tenant-a", "tenant-b"])
 def test_pypiserver_two_tenants_with_the_shim(
     pypiservers: PypiserverStack, make_pip: MakePip, pip_version: str, first: str
@@ -163,7 +164,7 @@ def test_pypiserver_two_tenants_with_the_shim(
 # -- devpi: bob/dev inherits alice/dev -----------------------------------------
 
 
-@pytest.mark.matrix
+@pytest.mark.parametrize("pip_version", pips(matrix=True))
 @pytest.mark.parametrize("first", ["bob", "alice"])
 def test_devpi_inherited_index_with_the_shim(
     devpi: DevpiStack, make_pip: MakePip, pip_version: str, first: str

@@ -14,18 +14,17 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration import pipenvs
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import NEWEST_PIP, OLDEST_PIP, PipResult
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support import keyring_backend, pipenvs
+from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP
+from tests.support.pipenvs import MakePip, PipResult
+from tests.support.recipes import run_steps, with_path
 
 ROOT = pipenvs.ROOT
-HERE = Path(__file__).resolve().parent
 DOC_HOST = re.compile(r"https://(?P<userinfo>[^/@\s\"]*@)?gitlab\.example\.com")
 P1, P2 = 323, 324
 MARKER = re.compile(
@@ -95,23 +94,6 @@ def gitlab_job(text: str) -> tuple[list[str], list[str]]:
     return exports, script
 
 
-def run_steps(
-    steps: Sequence[str], env: Mapping[str, str], cwd: Path, secrets: Sequence[str]
-) -> PipResult:
-    """Run ``steps`` as one bash script that stops at the first failure."""
-    script = "set -euo pipefail\n" + "\n".join(steps) + "\n"
-    proc = subprocess.run(
-        ["bash", "-c", script],
-        capture_output=True,
-        text=True,
-        env=dict(env),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        timeout=600,
-    )
-    return PipResult(list(steps), proc.returncode, proc.stdout, proc.stderr, tuple(secrets))
-
-
 def assert_ok(result: PipResult, gitlab: FakeGitLab) -> None:
     assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
     for secret in result.secrets:
@@ -123,11 +105,6 @@ def assert_files_used(gitlab: FakeGitLab, expected: dict[int, Token]) -> None:
     assert {e.project_id: (e.token, e.status) for e in files} == {
         p: (t, 200) for p, t in expected.items()
     }, gitlab.describe_log()
-
-
-def with_path(env: dict[str, str], bindir: Path) -> dict[str, str]:
-    env["PATH"] = f"{bindir}{':' + env['PATH'] if env.get('PATH') else ''}"
-    return env
 
 
 def local_host(text: str, gitlab: FakeGitLab) -> str:
@@ -257,7 +234,7 @@ def test_keyring_login_recipe(projects: FakeGitLab, make_pip: MakePip, tmp_path:
     env = with_path(
         pip.env(
             {
-                "PYTHONPATH": str(HERE),
+                "PYTHONPATH": str(keyring_backend.HERE),
                 "PYTHON_KEYRING_BACKEND": "cli_keyring.FileKeyring",
                 "CLI_KEYRING_FILE": str(tmp_path / "keyring.json"),
                 "PIP_TARGET": str(tmp_path / "target"),

@@ -17,37 +17,18 @@ from pathlib import Path
 import pytest
 
 from pip_scoped_auth.demo.registries import LAYOUTS, Registry
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, PipEnv, PipResult
-from tests.keyring_backend import TestKeyring
-from tests.registry.fixtures import ServeRegistry
-
-ORDERS = ("A", "B")
-
-#: Where stock pip sends a wrong credential, by (layout, pip, first index).
-#: pip < 23.1 reuses the host's last credential for any URL outside an index
-#: path; 23.1+ guesses the index by common path, which ties where files sit
-#: outside every index path under a shared prefix (GitLab encoded paths,
-#: Azure's feed GUIDs).
-STOCK_FAILS: dict[str, set[tuple[str, str]]] = {
-    **{name: {(OLDEST_PIP, "A"), (OLDEST_PIP, "B")} for name in LAYOUTS},
-    # Files outside both index paths under a shared prefix: 26.3's guess ties.
-    "gitlab": {(v, first) for v in (OLDEST_PIP, NEWEST_PIP) for first in ORDERS},
-    "azure": {(v, first) for v in (OLDEST_PIP, NEWEST_PIP) for first in ORDERS},
-    # Files under each index's own path (``simple/<name>/<ver>/<file>``): even
-    # pip 22.3's prefix match finds the right index.
-    "codeartifact": set(),
-}
+from tests.support.keyring_backend import TestKeyring
+from tests.support.pip_versions import EDGE_PIPS, NEWEST_PIP, OLDEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv
+from tests.support.registries import ORDERS, STOCK_FAILS, ServeRegistry, assert_own_credentials
 
 ISSUE_11 = (
     "issue 11: a file listed by two pages read with different credentials keeps the "
     "FIRST page's credential; it must get the one whose index scope holds the file"
 )
 
-#: The two edge pips, always (not widened by ``PIP_SCOPED_AUTH_PIPS``): for the
-#: layout-specific extras below, which exercise the registries more than pip's
-#: versions. Written as ``pytest.param`` so conftest's selection leaves them be.
-FIXED_EDGE = [pytest.param(version, id=version) for version in EDGE_PIPS]
+#: The layout-specific extras below run on the two edge pips always (``EDGE_PIPS``,
+#: not ``pips()``): they exercise the registries more than pip's versions.
 
 #: Shim cases that wait for issue 11: (layout, first index).
 #: devpi: team-b/dev (bases=team-a/prod) lists team-a's file under
@@ -73,17 +54,6 @@ def _pip(make_pip: MakePip, version: str, shim: bool, registry: Registry) -> Pip
     return pip
 
 
-def assert_own_credentials(result: PipResult, registry: Registry) -> None:
-    """Installed; every request carried its own tenant's credential (or none), files 2xx/3xx."""
-    log = registry.describe_log()
-    assert result.returncode == 0, f"{result.redacted()}\n{log}"
-    wrong = [r for r in registry.all_requests() if r.wrong_credential]
-    assert not wrong, log
-    files = registry.file_requests()
-    assert files and all(r.status < 400 for r in files), log
-    assert all(r.credential != "none" for r in files), log
-
-
 def _shim_case(layout: str, first: str) -> object:
     marks = []
     if (layout, first) in SHIM_XFAIL:
@@ -91,7 +61,7 @@ def _shim_case(layout: str, first: str) -> object:
     return pytest.param(layout, first, marks=marks, id=f"{layout}-{first}-first")
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 @pytest.mark.parametrize(
     ("layout", "first"), [_shim_case(name, first) for name in LAYOUTS for first in ORDERS]
 )
@@ -124,7 +94,7 @@ def test_two_tenants_on_one_host_on_stock_pip(
 AGGREGATES = {"artifactory": "a virtual repo", "nexus": "a group repo"}
 
 
-@pytest.mark.parametrize("pip_version", FIXED_EDGE)
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
 @pytest.mark.parametrize("first", ["C", "B"])
 @pytest.mark.parametrize("layout", list(AGGREGATES))
 def test_aggregating_repo_and_a_member_on_one_host(
@@ -183,7 +153,7 @@ def _gar_keyring(registry: Registry, keyring: TestKeyring) -> list[str]:
     return args
 
 
-@pytest.mark.parametrize("pip_version", FIXED_EDGE)
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
 def test_gar_keyring_tokens_without_a_challenge(
     serve_registry: ServeRegistry, make_pip: MakePip, tmp_path: Path, pip_version: str
 ) -> None:
@@ -220,7 +190,7 @@ def test_gar_keyring_fails_on_stock_pip(
     assert not keyring.lookups(), "no challenge: stock pip never asks keyring"
 
 
-@pytest.mark.parametrize("pip_version", FIXED_EDGE)
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
 @pytest.mark.parametrize("shim", [True, False], ids=["shim", "stock"])
 def test_gitea_root_url_on_another_origin_gets_no_credential(
     serve_registry: ServeRegistry, make_pip: MakePip, pip_version: str, shim: bool
@@ -240,7 +210,7 @@ def test_gitea_root_url_on_another_origin_gets_no_credential(
     )
 
 
-@pytest.mark.parametrize("pip_version", FIXED_EDGE)
+@pytest.mark.parametrize("pip_version", EDGE_PIPS)
 @pytest.mark.parametrize("layout", ["azure", "pypiserver", "artifactory", "gitea"])
 def test_second_origin_behind_a_redirect_gets_nothing(
     serve_registry: ServeRegistry, make_pip: MakePip, pip_version: str, layout: str

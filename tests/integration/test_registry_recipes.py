@@ -15,14 +15,12 @@ from pathlib import Path
 import pytest
 
 from pip_scoped_auth.demo.registries import LAYOUTS, Registry
-from tests.integration import leaks
-from tests.integration.conftest import MakePip
-from tests.integration.pipenvs import NEWEST_PIP, ROOT
-from tests.integration.test_recipes import run_steps, with_path
-from tests.integration.test_registries import assert_own_credentials
-from tests.registry.fixtures import ServeRegistry
+from tests.support import keyring_backend, leaks
+from tests.support.pip_versions import NEWEST_PIP
+from tests.support.pipenvs import ROOT, MakePip
+from tests.support.recipes import run_steps, with_path
+from tests.support.registries import ServeRegistry, assert_own_credentials
 
-HERE = Path(__file__).resolve().parent
 DOC_HOST = re.compile(r"https://(?P<userinfo>[^/@\s\"]*@)?registry\.example")
 MARKER = re.compile(r"<!-- registry-recipe: (?P<name>[\w-]+) -->\n```sh\n(?P<body>.*?)\n```", re.S)
 
@@ -67,7 +65,7 @@ def test_registry_recipe(
             "TOKEN_B": registry.tenants["B"].secret,
             "PIP_TARGET": str(tmp_path / "target"),
             # The keyring recipe's store (pip-scoped-auth login writes, pip reads).
-            "PYTHONPATH": str(HERE),
+            "PYTHONPATH": str(keyring_backend.HERE),
             "PYTHON_KEYRING_BACKEND": "cli_keyring.FileKeyring",
             "CLI_KEYRING_FILE": str(tmp_path / "keyring.json"),
         }

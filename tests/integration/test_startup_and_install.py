@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from pip_scoped_auth import _bootstrap
-from tests.gitlab import FakeGitLab
-from tests.integration import pipenvs
-from tests.integration.conftest import MakePip, two_deploy_tokens
-from tests.integration.pipenvs import EDGE_PIPS, NEWEST_PIP, PipEnv
-from tests.integration.test_provenance import _check
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support import pip_versions, pipenvs
+from tests.support.pip_versions import NEWEST_PIP, pips
+from tests.support.pipenvs import MakePip, PipEnv
+from tests.support.projects import assert_file_tokens, two_deploy_tokens
 
 #: The three files the shim puts at the top of site-packages.
 #: The top-level files of the wheel: the start-up trio, and the finder that
@@ -29,7 +29,7 @@ START_FILES = (
     f"{_bootstrap.HOOK_MODULE}.py",
     "_pip_scoped_auth_remote.py",
 )
-PEP829_SITE = Path(__file__).with_name("pep829_site.py")
+PEP829_SITE = pipenvs.ROOT / "tests" / "support" / "pep829_site.py"
 
 MODULES_AT_START = (
     "import json, sys; print(json.dumps({'modules': sorted(m for m in sys.modules"
@@ -62,7 +62,7 @@ def start_up(python: Path | str, env: dict[str, str]) -> tuple[list[str], bool]:
     return list(found["modules"]), bool(found["armed"])
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_python_start_up_loads_only_the_bootstrap(make_pip: MakePip, pip_version: str) -> None:
     """The .pth line arms its finder and imports nothing: not wrapt, pip, nor this package."""
     pip = make_pip(pip_version)
@@ -101,7 +101,7 @@ def pep829_interpreter(pip: PipEnv) -> Path:
     return wrapper
 
 
-@pytest.mark.parametrize("pip_version", EDGE_PIPS)
+@pytest.mark.parametrize("pip_version", pips())
 def test_pep829_start_entry_alone_arms_the_hook(
     projects: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
@@ -121,7 +121,7 @@ def test_pep829_start_entry_alone_arms_the_hook(
     assert start_up(pip.python, pip.env()) == ([], True)
     tokens, args = two_deploy_tokens(projects)
     pip.secrets.extend(t.secret for t in tokens.values())
-    _check(pip.install(*args), projects, dict(tokens))
+    assert_file_tokens(pip.install(*args), projects, dict(tokens))
 
 
 def test_importing_pip_auth_activates_the_shim(make_pip: MakePip) -> None:
@@ -150,7 +150,7 @@ def test_kill_switch_restores_the_bug(gitlab: FakeGitLab, make_pip: MakePip) -> 
     gitlab.add_package(1, "one", "1.0")
     gitlab.add_package(2, "two", "1.0")
     t1, t2 = gitlab.project_deploy_token(1), gitlab.project_deploy_token(2)
-    pip = make_pip(pipenvs.OLDEST_PIP)
+    pip = make_pip(pip_versions.OLDEST_PIP)
     pip.secrets += [t1.secret, t2.secret]
     args = [
         "one",

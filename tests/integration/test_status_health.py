@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab
-from tests.integration.conftest import MakePip, two_deploy_tokens
-from tests.integration.pipenvs import NEWEST_PIP, PipEnv, _copy_venv
-from tests.integration.test_cli import assert_no_secret, cli
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support.cli import assert_no_secret, cli
+from tests.support.pip_versions import NEWEST_PIP
+from tests.support.pipenvs import MakePip, PipEnv, _copy_venv
+from tests.support.projects import two_deploy_tokens
 
 
 def copied(pip: PipEnv, tmp_path: Path, name: str) -> PipEnv:

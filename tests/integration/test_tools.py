@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitlab import FakeGitLab, Token
-from tests.integration import pipenvs
-from tests.integration.conftest import P1, P2, MakePip
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support import pip_versions, pipenvs
+from tests.support.pipenvs import MakePip
+from tests.support.projects import P1, P2
 
 #: (pip, pip-tools): the oldest pip that pip-tools 7 accepts (``pip>=22.2``),
 #: on which stock pip sends the wrong token, and the newest of both.
@@ -185,7 +186,7 @@ def test_pipenv_lock_uses_the_vendored_pip_scoped(
 ) -> None:
     """pipenv's resolver runs ``pipenv.patched.pip`` in the venv pipenv works on."""
     tokens = _tokens(projects)
-    pip = make_pip(pipenvs.NEWEST_PIP, extras=(PIPENV,))
+    pip = make_pip(pip_versions.NEWEST_PIP, extras=(PIPENV,))
     pip.secrets.extend(t.secret for t in tokens.values())
     project = pip.workdir / "project"
     project.mkdir()

@@ -15,8 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.realservers import PypiserverStack, ServerUnavailable, Tenant, pypiserver_stack
-from tests.realservers.servers import describe
+from tests.support.realservers import (
+    PypiserverStack,
+    ServerUnavailable,
+    Tenant,
+    describe,
+    pypiserver_stack,
+)
 
 
 @pytest.fixture(scope="module")

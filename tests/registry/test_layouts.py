@@ -20,7 +20,7 @@ import pytest
 
 from pip_scoped_auth.demo.registries import LAYOUTS, Registry
 from pip_scoped_auth.demo.registries.base import JSON_TYPE
-from tests.registry.fixtures import ServeRegistry
+from tests.support.registries import ServeRegistry
 
 #: layout: (status without credentials, WWW-Authenticate or None, status with the
 #: other tenant's credential, link form, PEP 691 JSON)
@@ -35,6 +35,9 @@ EXPECTED: dict[str, tuple[int, str | None, int, str, bool]] = {
     "gitea": (401, 'Basic realm="Gitea Package API"', 401, "absolute", False),
     "pypiserver": (401, 'Basic realm="pypi"', 403, "root-relative", False),
 }
+#: Status for a credential of nobody, where it differs from another tenant's: GitLab
+#: takes unknown credentials as anonymous (401); a known token without access gets 404.
+UNKNOWN_CREDENTIAL: dict[str, int] = {"gitlab": 401}
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -76,6 +79,14 @@ def test_every_layout_is_covered() -> None:
     assert set(EXPECTED) == set(LAYOUTS)
 
 
+def test_every_layout_says_what_the_demo_shows() -> None:
+    """Defining a layout registers it; its title and its demo case live on the class."""
+    assert next(iter(LAYOUTS)) == "gitlab"  # the demo's default, first in the docs
+    for name, layout in LAYOUTS.items():
+        assert layout.name == name
+        assert layout.title and layout.case, name
+
+
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_answers(serve_registry: ServeRegistry, layout: str) -> None:
     no_creds, challenge, other, link_form, json_pages = EXPECTED[layout]
@@ -89,7 +100,7 @@ def test_answers(serve_registry: ServeRegistry, layout: str) -> None:
     else:
         assert challenge in headers.get("WWW-Authenticate", "")
     assert get(url, creds(registry, "B"))[0] == other
-    assert get(url, ("someone", "not-a-token"))[0] == other
+    assert get(url, ("someone", "not-a-token"))[0] == UNKNOWN_CREDENTIAL.get(layout, other)
 
     status, headers, body = get(url, creds(registry, "A"))
     assert status == 200

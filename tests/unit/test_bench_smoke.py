@@ -15,8 +15,8 @@ import pytest
 from bench.round_trips import HEADERS, SCENARIOS, Count, Lookups, Plan, lookup_ratio, report_row
 from bench.startup import BOOTSTRAP, extra_modules, loaded_modules
 
-from tests.integration import pipenvs
-from tests.integration.pipenvs import NEWEST_PIP
+from tests.support import pipenvs
+from tests.support.pip_versions import NEWEST_PIP
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_ARGS = ("--sizes", "1,10", "--number", "20", "--repeat", "3", "--links", "1000")

@@ -128,7 +128,7 @@ def test_untested_newer(version: str, warned: bool) -> None:
 
 def test_tested_through_is_the_newest_pip_of_the_matrix() -> None:
     from pip_scoped_auth.core.versions import version_tuple
-    from tests.integration.pipenvs import ALL_PIPS, NEWEST_PIP
+    from tests.support.pip_versions import ALL_PIPS, NEWEST_PIP
 
     assert TESTED_THROUGH == version_tuple(NEWEST_PIP) == max(map(version_tuple, ALL_PIPS))
 

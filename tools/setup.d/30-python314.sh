@@ -10,7 +10,7 @@
 #     root/          the debootstrapped file tree (about 236 MB)
 #     bin/python3.14 a one-line exec wrapper (a venv's "home" must be the real
 #                    binary's folder, which a symlink would not give)
-# tests/integration/pipenvs.py (find_python) looks for that wrapper.
+# tests/support/pipenvs.py (find_python) looks for that wrapper.
 set -euo pipefail
 
 cache="${PIP_SCOPED_AUTH_TEST_CACHE:-$HOME/.cache/pip-scoped-auth-tests}"

@@ -31,63 +31,13 @@ from pip_scoped_auth.demo.registries import LAYOUTS, Registry, RequestRecord
 from pip_scoped_auth.demo.server import LoopbackServer
 from pip_scoped_auth.demo.wheels import wheel_name_component
 
-__all__ = ["CASES", "DEFAULT_REGISTRY", "SECRETS_ENV", "configure_parser", "run"]
+__all__ = ["DEFAULT_REGISTRY", "SECRETS_ENV", "configure_parser", "run"]
 
 DEFAULT_REGISTRY = "gitlab"
 
 #: Test hook: a JSON object ``{"A": secret, "B": secret}`` replacing the random
 #: tokens, so a test can look for them in the demo's output. Never needed otherwise.
 SECRETS_ENV = "PIP_SCOPED_AUTH_DEMO_SECRETS"
-
-#: Which case each registry mode shows, and why stock pip can get it wrong.
-CASES: dict[str, str] = {
-    "gitlab": (
-        "two GitLab projects on one host, each index addressed by its encoded project path "
-        "(my-group%2Fproject-1) with its own deploy token. The pages link files by numeric "
-        "project id, outside both index paths, so pip's per-host cache (pip < 23.1) and its "
-        "common-path guess (23.1+) both send one project's token to the other's files."
-    ),
-    "azure": (
-        "two Azure Artifacts feeds in one organisation, a PAT each. Files are linked under "
-        "/my-org/_packaging/<feed GUID>/pypi/download/, outside both index paths: stock pip "
-        "ties on /my-org/_packaging/ and sends one PAT to both feeds; downloads redirect to "
-        "blob storage on another origin, which must get no token."
-    ),
-    "artifactory": (
-        "two Artifactory repos on one host, access tokens with an empty username "
-        "(http://:TOKEN@host/...), files linked relative to the page (../../packages/...). "
-        "pip < 23.1 sends the host's last token to every file; pip 23.1+ guesses right here."
-    ),
-    "devpi": (
-        "devpi index team-b/dev inherits team-a/prod (bases=); its page lists team-a's files "
-        "under team-a/prod/+f/, which only team-a's token may read. pip < 23.1 sends the "
-        "host's last token; pip 23.1+ guesses right here."
-    ),
-    "gar": (
-        "two Google Artifact Registry projects on one regional host (usernames "
-        "oauth2accesstoken and _json_key_base64), 403 without a challenge. Files sit outside "
-        "/simple/: pip < 23.1 sends the host's last token; pip 23.1+ guesses right here."
-    ),
-    "codeartifact": (
-        "two CodeArtifact repos of one domain (username aws), 401 with a Bearer challenge, "
-        "files under each page. Stock pip also gets this right (the files sit under the "
-        "index path); the demo shows that the shim keeps it right."
-    ),
-    "nexus": (
-        "two Nexus hosted repos on one host, files linked ../../packages/..., outside "
-        "/simple/: pip < 23.1 sends the host's last token; pip 23.1+ guesses right here."
-    ),
-    "gitea": (
-        "two Gitea owners on one host, files linked absolutely from ROOT_URL under "
-        "/api/packages/<owner>/pypi/files/: pip < 23.1 sends the host's last token; "
-        "pip 23.1+ guesses right here."
-    ),
-    "pypiserver": (
-        "two pypiserver instances behind one proxy (/team-a/, /team-b/); a project one of "
-        "them lacks answers 303 to the public index on another origin, which must get no "
-        "token. pip < 23.1 sends the host's last token to files; 23.1+ guesses right here."
-    ),
-}
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -351,7 +301,7 @@ def _demo(args: argparse.Namespace) -> int:
                 f"Registry: {layout.title}, on {main.base_url} "
                 f"(blob storage / public index: {other.base_url})"
             )
-            print(textwrap.fill(f"Case: {CASES[layout.name]}", width=88, subsequent_indent="  "))
+            print(textwrap.fill(f"Case: {layout.case}", width=88, subsequent_indent="  "))
             print(
                 "Tokens: random and thrown away; shown only as "
                 f'"{a.token_label}" and "{b.token_label}".'

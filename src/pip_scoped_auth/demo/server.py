@@ -1,7 +1,9 @@
 """A threaded ``wsgiref`` server on loopback, as a context manager.
 
-The demo must run offline with the standard library alone, and the test rig
-serves the very same WSGI applications, so both use this server. It binds
+The one loopback server of the project: the demo must run offline with the
+standard library alone, and the tests serve the registry layouts on it too
+(the fake GitLab they serve on pytest-httpserver, which takes the same WSGI
+application). It binds
 ``127.0.0.1`` (or ``localhost`` for a second origin) on a port the OS gives,
 serves each request in its own thread, never writes to stderr, and hands the
 application the raw request path (``RAW_URI``): ``wsgiref`` decodes

@@ -1,11 +1,16 @@
 """Fake registries, one per layout, shared by ``pip-scoped-auth demo`` and the test rig.
 
-Standard library only: the demo ships them and runs them offline.
-:data:`LAYOUTS` maps each ``--registry`` name to its class.
+Standard library only: the demo ships them and runs them offline. Each
+layout is one class in :mod:`~pip_scoped_auth.demo.registries.layouts`
+(its name, title and the case the demo shows live on the class);
+:data:`LAYOUTS` maps each ``--registry`` name to its class. The fake GitLab
+(:mod:`~pip_scoped_auth.demo.registries.gitlab`) is the one GitLab model:
+the integration tests serve it directly, the ``gitlab`` layout wraps it.
 """
 
 from __future__ import annotations
 
+from pip_scoped_auth.demo.registries import layouts as _layouts
 from pip_scoped_auth.demo.registries.base import (
     Index,
     Package,
@@ -13,17 +18,6 @@ from pip_scoped_auth.demo.registries.base import (
     RequestRecord,
     SecondOrigin,
     Tenant,
-)
-from pip_scoped_auth.demo.registries.layouts import (
-    Artifactory,
-    AzureArtifacts,
-    CodeArtifact,
-    Devpi,
-    Gitea,
-    GitLab,
-    GoogleArtifactRegistry,
-    Nexus,
-    PypiServer,
 )
 
 __all__ = [
@@ -36,18 +30,7 @@ __all__ = [
     "Tenant",
 ]
 
+assert _layouts  # importing it defines (and so registers) every layout
+
 #: ``--registry`` name -> layout class, in the order the docs list them.
-LAYOUTS: dict[str, type[Registry]] = {
-    cls.name: cls
-    for cls in (
-        GitLab,
-        AzureArtifacts,
-        Artifactory,
-        Devpi,
-        GoogleArtifactRegistry,
-        CodeArtifact,
-        Nexus,
-        Gitea,
-        PypiServer,
-    )
-}
+LAYOUTS: dict[str, type[Registry]] = Registry.layouts()

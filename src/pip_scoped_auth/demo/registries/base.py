@@ -105,12 +105,18 @@ class Route:
     filename: str = ""
 
 
+#: Filled by :meth:`Registry.__init_subclass__`.
+_LAYOUTS: dict[str, type[Registry]] = {}
+
+
 class Registry(LoggingApp):
     """The shared behaviour of every layout; subclasses fill in the class attributes."""
 
     #: ``--registry`` name and the title the demo prints.
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    #: The case the demo shows, and why stock pip can get it wrong (printed as "Case: ...").
+    case: ClassVar[str] = ""
     #: Status for a credential of another tenant (or of nobody).
     deny_status: ClassVar[int] = 403
     #: Serve PEP 691 JSON to clients that ask for it.
@@ -126,6 +132,17 @@ class Registry(LoggingApp):
         "A": ("package-a", "1.0"),
         "B": ("package-b", "2.0"),
     }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every class that sets its own ``name`` is a layout (``--registry``), in order."""
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("name"):
+            _LAYOUTS[cls.name] = cls
+
+    @staticmethod
+    def layouts() -> dict[str, type[Registry]]:
+        """``--registry`` name -> layout class, in the order they are defined (the docs' order)."""
+        return dict(_LAYOUTS)
 
     def __init__(
         self,

@@ -14,9 +14,18 @@ import base64
 import json
 import re
 import secrets
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import quote
 
-from pip_scoped_auth.demo.registries.base import Package, Registry, Response, Route
+from pip_scoped_auth.demo.registries.base import (
+    Package,
+    Registry,
+    RequestRecord,
+    Response,
+    Route,
+)
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
 
 __all__ = [
     "Artifactory",
@@ -36,59 +45,83 @@ def _match(pattern: str, path: str) -> re.Match[str] | None:
 
 
 class GitLab(Registry):
-    """GitLab project indexes addressed by **encoded project path**.
+    """GitLab project indexes addressed by **encoded project path**, on the fake GitLab.
 
-    ``/api/v4/projects/my-group%2Fproject-1/packages/pypi/simple/`` lists files
-    by numeric project id (``/api/v4/projects/323/packages/pypi/files/...``),
+    The one GitLab model (:class:`~pip_scoped_auth.demo.registries.gitlab.FakeGitLab`,
+    which the integration tests serve directly) answers every request; this
+    class sets up the bug report's two projects on it and turns its log into
+    the layouts' log. ``/api/v4/projects/my-group%2Fproject-1/packages/pypi/simple/``
+    lists files by numeric project id (``/api/v4/projects/323/packages/pypi/files/...``),
     outside the index's path: stock pip 23.1+ ranks both indexes equal for
     them and sends one project's token to the other's files (404).
     """
 
     name = "gitlab"
     title = "GitLab (project indexes by encoded path)"
+    case = (
+        "two GitLab projects on one host, each index addressed by its encoded project path "
+        "(my-group%2Fproject-1) with its own deploy token. The pages link files by numeric "
+        "project id, outside both index paths, so pip's per-host cache (pip < 23.1) and its "
+        "common-path guess (23.1+) both send one project's token to the other's files."
+    )
     deny_status = 404
     raw_paths = True
-    PATHS: ClassVar[dict[str, str]] = {"323": "my-group%2Fproject-1", "324": "my-group%2Fproject-2"}
+    #: Tenant -> (project id, project path in group ``my-group``).
+    PROJECTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "A": (323, "project-1"),
+        "B": (324, "project-2"),
+    }
 
     def setup(self) -> None:
-        self.add_tenant("A", "project 323", "gitlab+deploy-token-1", "323", "gldt-")
-        self.add_tenant("B", "project 324", "gitlab+deploy-token-2", "324", "gldt-")
-        self.add_index("323", {"A"}, ["A"])
-        self.add_index("324", {"B"}, ["B"])
+        #: HTML pages only, as GitLab without its ``pypi_pep_691_json`` flag.
+        self.model = FakeGitLab(json_pages=False)
+        self.model.add_group(10, "my-group")
+        for n, (key, (project, path)) in enumerate(self.PROJECTS.items(), 1):
+            self.add_tenant(key, f"project {project}", f"gitlab+deploy-token-{n}", str(project))
+            tenant = self.tenants[key]
+            self.model.add_project(project, path, group=10)
+            self.model.add_package(project, *self.PACKAGES[key])
+            self.model.project_deploy_token(
+                project, secret=tenant.secret, username=tenant.username, name=tenant.label
+            )
+            self.add_index(str(project), {key}, [key])
+
+    def add_tenant(self, key: str, label: str, username: str, index: str, prefix: str = "") -> None:
+        """Deploy tokens look like GitLab's (``gldt-``)."""
+        super().add_tenant(key, label, username, index, prefix or "gldt-")
 
     def index_path(self, index: str) -> str:
-        return f"/api/v4/projects/{self.PATHS[index]}/packages/pypi/simple/"
-
-    def _project(self, ident: str) -> str:
-        for number, encoded in self.PATHS.items():
-            if ident.lower() == encoded.lower():
-                return number
-        return ident
-
-    def parse(self, path: str) -> Route | None:
-        base = r"/api/v4/projects/([^/]+)/packages/pypi"
-        if m := _match(base + r"/simple/([^/]+)/?", path):
-            return Route("page", self._project(m[1]), m[2])
-        if m := _match(base + r"/files/[0-9a-f]{64}/([^/]+)", path):
-            return Route("file", self._project(m[1]), filename=m[2])
-        return None
-
-    def file_href(self, page_index: str, holder: str, package: Package) -> str:
-        return (
-            f"{self.base_url}/api/v4/projects/{holder}/packages/pypi/files/"
-            f"{package.sha256}/{package.filename}"
-        )
+        project = self.model.projects[int(index)]
+        return f"/api/v4/projects/{quote(project.full_path, safe='')}/packages/pypi/simple/"
 
     def identify(self, username: str, password: str) -> str | None:
         """GitLab ignores the username that comes with a deploy token."""
         return next((t.key for t in self.tenants.values() if t.secret == password), None)
 
-    def challenge(self) -> Response:
-        return Response(
-            401,
-            b"401 Unauthorized\n",
-            [("WWW-Authenticate", 'Basic realm="GitLab Packages Registry"')],
+    def handle(self, environ: Mapping[str, Any], path: str, query: str) -> Response:
+        """The fake GitLab answers; its log entry becomes a :class:`RequestRecord`."""
+        response, entry = self.model.respond(environ)
+        if entry.token is not None:
+            credential = self.identify("", entry.token.secret) or "wrong"
+        else:
+            credential = "wrong" if entry.authorization_sent else "none"
+        expected = frozenset(
+            key for key, (project, _) in self.PROJECTS.items() if project == entry.project_id
         )
+        self.record(
+            RequestRecord(
+                self.origin_name,
+                entry.method,
+                path,
+                query,
+                "root" if entry.kind == "index" else entry.kind,
+                credential,
+                expected,
+                entry.status,
+                entry.location.split("?")[0],
+            )
+        )
+        return response
 
 
 class AzureArtifacts(Registry):
@@ -102,6 +135,12 @@ class AzureArtifacts(Registry):
 
     name = "azure"
     title = "Azure Artifacts (two feeds in one organisation)"
+    case = (
+        "two Azure Artifacts feeds in one organisation, a PAT each. Files are linked under "
+        "/my-org/_packaging/<feed GUID>/pypi/download/, outside both index paths: stock pip "
+        "ties on /my-org/_packaging/ and sends one PAT to both feeds; downloads redirect to "
+        "blob storage on another origin, which must get no token."
+    )
     deny_status = 403
     REDIRECT_STATUS = 303
     ORG = "my-org"
@@ -195,27 +234,17 @@ class Artifactory(_RepoManager):
 
     name = "artifactory"
     title = "Artifactory (two local repos; empty username with an access token)"
+    case = (
+        "two Artifactory repos on one host, access tokens with an empty username "
+        "(http://:TOKEN@host/...), files linked relative to the page (../../packages/...). "
+        "pip < 23.1 sends the host's last token to every file; pip 23.1+ guesses right here."
+    )
     PREFIX = "/artifactory/api/pypi"
     AGGREGATE = "pypi-virtual"
     USERNAMES = ("", "", "")
 
     def challenge(self) -> Response:
         return Response(401, b"{}\n", [("WWW-Authenticate", 'Basic realm="Artifactory Realm"')])
-
-
-class Nexus(_RepoManager):
-    """Nexus Repository 3: hosted repos and a group repo over them."""
-
-    name = "nexus"
-    title = "Nexus 3 (two hosted repos)"
-    PREFIX = "/repository"
-    AGGREGATE = "pypi-group"
-    USERNAMES = ("deployer-a", "deployer-b", "reader-all")
-    REPO_WORDS = ("group", "hosted")
-
-    def challenge(self) -> Response:
-        realm = 'BASIC realm="Sonatype Nexus Repository Manager"'
-        return Response(401, b"", [("WWW-Authenticate", realm)])
 
 
 class Devpi(Registry):
@@ -228,6 +257,11 @@ class Devpi(Registry):
 
     name = "devpi"
     title = "devpi (team-b/dev inherits team-a/prod; read ACLs)"
+    case = (
+        "devpi index team-b/dev inherits team-a/prod (bases=); its page lists team-a's files "
+        "under team-a/prod/+f/, which only team-a's token may read. pip < 23.1 sends the "
+        "host's last token; pip 23.1+ guesses right here."
+    )
     deny_status = 403
     json_pages = True
 
@@ -265,6 +299,11 @@ class GoogleArtifactRegistry(Registry):
 
     name = "gar"
     title = "Google Artifact Registry (two projects on one regional host)"
+    case = (
+        "two Google Artifact Registry projects on one regional host (usernames "
+        "oauth2accesstoken and _json_key_base64), 403 without a challenge. Files sit outside "
+        "/simple/: pip < 23.1 sends the host's last token; pip 23.1+ guesses right here."
+    )
     deny_status = 403
 
     def setup(self) -> None:
@@ -303,6 +342,11 @@ class CodeArtifact(Registry):
 
     name = "codeartifact"
     title = "CodeArtifact (two repos in one domain)"
+    case = (
+        "two CodeArtifact repos of one domain (username aws), 401 with a Bearer challenge, "
+        "files under each page. Stock pip also gets this right (the files sit under the "
+        "index path); the demo shows that the shim keeps it right."
+    )
     deny_status = 404
     json_pages = True
 
@@ -329,6 +373,25 @@ class CodeArtifact(Registry):
         return Response(401, b"", [("WWW-Authenticate", "Bearer")])
 
 
+class Nexus(_RepoManager):
+    """Nexus Repository 3: hosted repos and a group repo over them."""
+
+    name = "nexus"
+    title = "Nexus 3 (two hosted repos)"
+    case = (
+        "two Nexus hosted repos on one host, files linked ../../packages/..., outside "
+        "/simple/: pip < 23.1 sends the host's last token; pip 23.1+ guesses right here."
+    )
+    PREFIX = "/repository"
+    AGGREGATE = "pypi-group"
+    USERNAMES = ("deployer-a", "deployer-b", "reader-all")
+    REPO_WORDS = ("group", "hosted")
+
+    def challenge(self) -> Response:
+        realm = 'BASIC realm="Sonatype Nexus Repository Manager"'
+        return Response(401, b"", [("WWW-Authenticate", realm)])
+
+
 class Gitea(Registry):
     """Gitea/Forgejo: one package registry per owner; absolute links from ``ROOT_URL``.
 
@@ -339,6 +402,11 @@ class Gitea(Registry):
 
     name = "gitea"
     title = "Gitea/Forgejo (two owners)"
+    case = (
+        "two Gitea owners on one host, files linked absolutely from ROOT_URL under "
+        "/api/packages/<owner>/pypi/files/: pip < 23.1 sends the host's last token; "
+        "pip 23.1+ guesses right here."
+    )
     deny_status = 401
 
     def setup(self) -> None:
@@ -379,6 +447,11 @@ class PypiServer(Registry):
 
     name = "pypiserver"
     title = "pypiserver (two instances behind one proxy)"
+    case = (
+        "two pypiserver instances behind one proxy (/team-a/, /team-b/); a project one of "
+        "them lacks answers 303 to the public index on another origin, which must get no "
+        "token. pip < 23.1 sends the host's last token to files; 23.1+ guesses right here."
+    )
     deny_status = 403
 
     def setup(self) -> None:

@@ -16,11 +16,19 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote, urlsplit
 
 if TYPE_CHECKING:
     from pip_scoped_auth.demo.registries.base import Package
 
-__all__ = ["LoggingApp", "RequestRecord", "Response", "SecondOrigin", "basic_credentials"]
+__all__ = [
+    "LoggingApp",
+    "RequestRecord",
+    "Response",
+    "SecondOrigin",
+    "basic_credentials",
+    "raw_path",
+]
 
 StartResponse = Callable[..., Any]
 
@@ -83,6 +91,23 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
         return None
     user, sep, password = decoded.partition(":")
     return (user, password) if sep else None
+
+
+def raw_path(environ: Mapping[str, Any]) -> str:
+    """The request path exactly as sent (``%2F`` intact), without the query.
+
+    Servers decode ``%2F`` in ``PATH_INFO``, which would make
+    ``my-group%2Fproj-a`` indistinguishable from two path segments; werkzeug's
+    dev server (pytest-httpserver) and the demo's loopback server keep the
+    original in ``RAW_URI``/``REQUEST_URI``.
+    """
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if not raw:
+        return quote(str(environ.get("PATH_INFO", "/")))
+    raw = str(raw)
+    if "://" in raw.split("?", 1)[0]:
+        raw = urlsplit(raw).path or "/"
+    return raw.split("?", 1)[0]
 
 
 class LoggingApp:

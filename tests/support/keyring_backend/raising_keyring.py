@@ -1,4 +1,4 @@
-"""A keyring backend that raises on every call, for tests/integration/test_faults.py.
+"""A keyring backend that raises on every call, for ``tests/integration/test_faults.py``.
 
 Selected with ``PYTHON_KEYRING_BACKEND=raising_keyring.RaisingKeyring`` and this
 file's directory on ``PYTHONPATH`` of the pip under test. The message is

@@ -13,8 +13,7 @@ tree) is the slow part of a venv build, so it happens once per Python in a
 swapped. A cold cache then costs one resolve per Python plus one small
 ``pip install pip==X`` per version.
 
-Which pip versions a test runs on is chosen here too (:func:`pips_for_test`,
-driven by ``PIP_SCOPED_AUTH_PIPS``; see ``docs/compatibility.md``).
+Which pip versions a test runs on is chosen in :mod:`tests.support.pip_versions`.
 
 Only building these venvs uses the machine's own pip configuration (to reach
 the package registry). Every pip run *under test* gets a scrubbed
@@ -31,37 +30,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pip_scoped_auth.core.versions import version_tuple
-
 ROOT = Path(__file__).resolve().parents[2]
-
-#: Oldest and newest supported pip: the versions every scenario runs on.
-OLDEST_PIP = "22.3.1"
-NEWEST_PIP = "26.3"
-EDGE_PIPS = (OLDEST_PIP, NEWEST_PIP)
-
-#: The compatibility matrix: the pip of each CI image people run, and every
-#: release line whose auth internals differ (docs/pip-internals.md, 1.0).
-ALL_PIPS = (
-    "22.0.4",
-    "22.3.1",
-    "23.0.1",
-    "23.3.2",
-    "24.0",
-    "24.3.1",
-    "25.0.1",
-    "25.3",
-    "26.0.1",
-    "26.3",
-)
-
-#: ``PIP_SCOPED_AUTH_PIPS``: which pips the version-agnostic tests run on.
-PIPS_ENV = "PIP_SCOPED_AUTH_PIPS"
 
 #: Extra packages every test venv gets (the shim's runtime dependency and keyring).
 VENV_PACKAGES = ("wrapt>=1.14,<2", "keyring")
@@ -459,74 +433,6 @@ def how_to_get_python(version: str) -> str:
     return f"NO PYTHON {version} on this machine (looked for {looked}): {fix}"
 
 
-#: pip releases that cannot run on a Python: (pip prefix, first Python it fails on).
-#: 22.x and 23.0 vendor a pkg_resources that needs ``pkgutil.ImpImporter`` and
-#: 22.0 imports ``distutils``; both are gone in 3.12 (docs/pip-internals.md, 9).
-_PIP_MAX_PYTHON = {"22.": (3, 12), "23.0": (3, 12)}
-#: pip's Requires-Python floor where it is above 3.9: (first pip with it, floor).
-#: pip 26.1 dropped Python 3.9.
-_PIP_MIN_PYTHON = {"26.1": (3, 10)}
-
-
-def _vtuple(version: str) -> tuple[int, ...]:
-    return version_tuple(version)
-
-
-def pip_python_problem(pip_version: str, py: str) -> str | None:
-    """Why ``pip_version`` cannot run on Python ``py`` ("3.12"), or None where it can."""
-    pyv = _vtuple(py)
-    for prefix, limit in _PIP_MAX_PYTHON.items():
-        if pip_version.startswith(prefix) and pyv >= limit:
-            return (
-                f"pip {pip_version} cannot run on Python {py} (needs < {'.'.join(map(str, limit))})"
-            )
-    for first, floor in _PIP_MIN_PYTHON.items():
-        if _vtuple(pip_version) >= _vtuple(first) and pyv < floor:
-            return f"pip {pip_version} requires Python >= {'.'.join(map(str, floor))}, not {py}"
-    return None
-
-
-def edge_pips_for_python(py: str) -> tuple[str, str]:
-    """The oldest and newest pip of :data:`ALL_PIPS` that run on Python ``py``."""
-    runnable = [v for v in ALL_PIPS if pip_python_problem(v, py) is None]
-    return runnable[0], runnable[-1]
-
-
-def pips_for_test(
-    matrix: bool,
-    declared: Sequence[str] | None,
-    since: str | None = None,
-    selection: str | None = None,
-) -> tuple[str, ...] | None:
-    """The pip versions a test parametrised on ``pip_version`` runs on.
-
-    ``selection`` is ``PIP_SCOPED_AUTH_PIPS``: unset or ``all`` (every
-    version-agnostic test, i.e. marked ``matrix`` or declared with exactly
-    ``EDGE_PIPS``, on :data:`ALL_PIPS`: the whole suite on every pip, what CI
-    runs, about 10 minutes on 2 cores with a warm cache), ``ci`` (tests marked
-    ``matrix`` on :data:`ALL_PIPS`, the rest as declared), ``edge``
-    (everything on :data:`EDGE_PIPS`, for a quick local run) or a
-    comma-separated list of versions (used instead of ``all``). Tests that
-    declare other versions are left alone (None): they need those versions.
-    """
-    mode = (selection if selection is not None else os.environ.get(PIPS_ENV, "")).strip()
-    mode = mode.lower() or "all"
-    agnostic = declared is not None and tuple(declared) == EDGE_PIPS
-    if not matrix and not agnostic:
-        return None
-    if mode == "edge":
-        chosen: tuple[str, ...] = EDGE_PIPS
-    elif mode == "all":
-        chosen = ALL_PIPS
-    elif mode == "ci":
-        chosen = ALL_PIPS if matrix else EDGE_PIPS
-    else:
-        chosen = tuple(v.strip() for v in mode.split(",") if v.strip())
-    if since is not None:
-        chosen = tuple(v for v in chosen if _vtuple(v) >= _vtuple(since))
-    return chosen
-
-
 def scrubbed_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """An environment in which pip sees none of this machine's pip set-up."""
     env = {
@@ -695,3 +601,7 @@ class PipEnv:
         return self.run(
             "install", "--no-cache-dir", "--target", str(target), *args, env=env, verbose=verbose
         )
+
+
+#: The ``make_pip`` fixture: ``make_pip(version, shim=True, python=None, extras=())``.
+MakePip = Callable[..., PipEnv]

@@ -21,9 +21,9 @@ from urllib.parse import quote, unquote
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from tests.gitlab.local_server import LocalApp
-from tests.gitlab.server import _html, _index_page, _Link, _links_page, _raw_path
-from tests.gitlab.wheels import build_wheel, normalize_name
+from pip_scoped_auth.demo.registries.simple_pages import Link, index_page, links_page
+from pip_scoped_auth.demo.wheels import build_wheel, normalize_name
+from tests.support.httpserver import CatchAllApp, request_path
 
 __all__ = ["UpstreamFile", "UpstreamIndex", "UpstreamLogEntry"]
 
@@ -72,16 +72,15 @@ class UpstreamLogEntry:
     host: str = ""
 
 
-class UpstreamIndex(LocalApp):
+class UpstreamIndex(CatchAllApp):
     """Anonymous PEP 503 index with ``/simple/`` pages and ``/files/`` downloads.
 
     Pass a running ``HTTPServer`` (the ``upstream`` fixture shares one per
-    test session) or none to get a private one; then use
-    :meth:`start`/:meth:`stop` or ``with UpstreamIndex() as up:``.
+    test session).
     """
 
-    def __init__(self, httpserver: HTTPServer | None = None) -> None:
-        """Take over ``httpserver`` (clearing earlier handlers) or make one on localhost."""
+    def __init__(self, httpserver: HTTPServer) -> None:
+        """Take over ``httpserver``, a running ``localhost`` server (earlier handlers cleared)."""
         self.files: list[UpstreamFile] = []
         #: Every request, in arrival order.
         self.log: list[UpstreamLogEntry] = []
@@ -102,7 +101,7 @@ class UpstreamIndex(LocalApp):
         requires: Sequence[str] = (),
         requires_python: str | None = None,
     ) -> UpstreamFile:
-        """Publish a :func:`~tests.gitlab.wheels.build_wheel` wheel of ``name==version``.
+        """Publish a :func:`~pip_scoped_auth.demo.wheels.build_wheel` wheel of ``name==version``.
 
         The bytes equal those the fake GitLab would publish for the same
         arguments, so a test can tell the sources apart only by the log.
@@ -154,7 +153,7 @@ class UpstreamIndex(LocalApp):
 
     def handle(self, request: Request) -> Response:
         """pytest-httpserver handler: serve the index anonymously and log."""
-        raw = _raw_path(request)
+        raw = request_path(request)
         kind: UpstreamKind = "other"
         package = filename = None
         response = Response("404 Not Found", status=404, content_type="text/plain")
@@ -167,20 +166,20 @@ class UpstreamIndex(LocalApp):
             kind = route_kind
             base = request.host_url.rstrip("/")
             if kind == "index":
-                response = _html(_index_page("Simple index", files, f"{base}/simple"))
+                response = _html(index_page("Simple index", files, f"{base}/simple"))
             elif kind == "page":
                 package = normalize_name(unquote(match["name"]))
                 found = [f for f in files if f.normalized_name == package]
                 if found:
                     links = [
-                        _Link(
+                        Link(
                             url=f"{base}/files/{f.sha256}/{quote(f.filename)}#sha256={f.sha256}",
                             requires_python=f.requires_python,
                             text=f.filename,
                         )
                         for f in found
                     ]
-                    response = _html(_links_page(found[0].name, links))
+                    response = _html(links_page(found[0].name, links))
             else:
                 filename = unquote(match["file"])
                 for f in files:
@@ -204,3 +203,8 @@ class UpstreamIndex(LocalApp):
                 )
             )
         return response
+
+
+def _html(body: str) -> Response:
+    """An HTML 200 answer, as the fake GitLab's pages."""
+    return Response(body, status=200, content_type="text/html; charset=utf-8")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.keyring_backend import scoped_test_keyring as backend
+from tests.support.keyring_backend import scoped_test_keyring as backend
 
 HERE = Path(__file__).resolve().parent
 

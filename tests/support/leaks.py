@@ -2,7 +2,7 @@
 
 The autouse fixture in ``tests/integration/conftest.py`` calls
 :func:`assert_no_leaks` after every test, over every pip run the test made
-through :class:`~tests.integration.pipenvs.PipEnv` (stdout, stderr and the
+through :class:`~tests.support.pipenvs.PipEnv` (stdout, stderr and the
 ``--log`` file of a ``-vvv`` run) and every text registered with
 :func:`record_output` (for example our CLI's output). A secret is looked for
 in each form it could take on the way out:

@@ -1,46 +1,54 @@
-"""pytest plugin providing the ``gitlab``, ``upstream`` and ``object_storage`` fixtures.
+"""pytest plugin with the suite's server fixtures: ``gitlab``, ``upstream``,
+``object_storage``, ``serve_registry`` and ``registry``.
 
-Registered from the top-level ``tests/conftest.py`` with
-``pytest_plugins = ["tests.gitlab.fixtures"]``, so that the fixtures are
-defined exactly once for the whole suite.
+Registered from the top-level ``tests/conftest.py`` with ``pytest_plugins``,
+so that each fixture is defined exactly once for the whole suite.
 
-The upstream index and the object store each get one ``HTTPServer`` on
-``localhost`` per test session (per xdist worker), like pytest-httpserver's
-own ``httpserver``: each test gets a fresh object that clears the shared
-server first, so no test pays for starting or stopping a server.
+The fake GitLab is served on pytest-httpserver's own ``httpserver``. The
+upstream index and the object store each get one ``HTTPServer`` on
+``localhost`` per test session (per xdist worker): each test gets a fresh
+object that clears the shared server first, so no test pays for starting or
+stopping a server. Registry layouts run on the demo's loopback server.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.gitlab.local_server import LocalServer
-from tests.gitlab.object_storage import ObjectStorage
-from tests.gitlab.server import FakeGitLab
-from tests.gitlab.upstream import UpstreamIndex
+from pip_scoped_auth.demo.registries import Registry
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
+from tests.support.httpserver import serve_wsgi
+from tests.support.object_storage import ObjectStorage
+from tests.support.registries import ServeRegistry
+from tests.support.upstream import UpstreamIndex
 
 __all__ = [
     "gitlab",
     "make_fake_gitlab",
     "object_storage",
     "object_storage_server",
+    "registry",
+    "serve_registry",
     "upstream",
     "upstream_server",
 ]
 
 
 def make_fake_gitlab(httpserver: HTTPServer) -> FakeGitLab:
-    """Return a FakeGitLab on ``httpserver`` after dropping earlier handlers.
+    """Return a FakeGitLab served on ``httpserver`` after dropping earlier handlers.
 
     pytest-httpserver's server is session-scoped; clearing first guarantees
     that a previous test's catch-all handler (bound to another FakeGitLab and
     its tokens) can never answer this test's requests.
     """
     httpserver.clear()
-    return FakeGitLab(httpserver)
+    gitlab = FakeGitLab(host=httpserver.host, port=httpserver.port)
+    serve_wsgi(httpserver, gitlab)
+    return gitlab
 
 
 @pytest.fixture
@@ -51,7 +59,7 @@ def gitlab(httpserver: HTTPServer) -> FakeGitLab:
 
 def _localhost_server() -> Iterator[HTTPServer]:
     """A started ``HTTPServer`` on ``localhost`` (another origin than 127.0.0.1)."""
-    server = LocalServer()
+    server = HTTPServer(host="localhost")
     server.start()
     try:
         yield server
@@ -83,3 +91,16 @@ def upstream(upstream_server: HTTPServer) -> UpstreamIndex:
 def object_storage(object_storage_server: HTTPServer) -> ObjectStorage:
     """A fresh, empty object store for one test; set ``gitlab.object_storage`` to use it."""
     return ObjectStorage(object_storage_server)
+
+
+@pytest.fixture
+def serve_registry() -> Iterator[ServeRegistry]:
+    """``serve_registry(layout, **options)``: running registries, stopped after the test."""
+    with ExitStack() as stack:
+        yield ServeRegistry(stack)
+
+
+@pytest.fixture
+def registry(request: pytest.FixtureRequest, serve_registry: ServeRegistry) -> Registry:
+    """The layout named by an indirect parameter: ``parametrize(..., indirect=True)``."""
+    return serve_registry(str(request.param))

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from tests.gitlab.wheels import build_wheel
+from pip_scoped_auth.demo.wheels import build_wheel
 
 #: What the set-up step installs; the tests name it when they skip.
 SETUP_HINT = (

@@ -25,8 +25,7 @@ from urllib.parse import quote, unquote
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from tests.gitlab.local_server import LocalApp
-from tests.gitlab.server import _raw_path
+from tests.support.httpserver import CatchAllApp, request_path
 
 __all__ = ["ObjectStorage", "StorageLogEntry"]
 
@@ -73,16 +72,15 @@ class StorageLogEntry:
         return None if self.key is None else self.key.partition("/")[2]
 
 
-class ObjectStorage(LocalApp):
+class ObjectStorage(CatchAllApp):
     """In-memory bucket serving only the presigned URLs it issued.
 
     Pass a running ``HTTPServer`` (the ``object_storage`` fixture shares one
-    per test session) or none to get a private server; then use
-    :meth:`start`/:meth:`stop` or ``with ObjectStorage() as store:``.
+    per test session).
     """
 
-    def __init__(self, httpserver: HTTPServer | None = None, bucket: str = "bucket") -> None:
-        """Take over ``httpserver`` (clearing earlier handlers) or make one on localhost."""
+    def __init__(self, httpserver: HTTPServer, bucket: str = "bucket") -> None:
+        """Take over ``httpserver``, a running ``localhost`` server (earlier handlers cleared)."""
         self.bucket = bucket
         #: Every request, in arrival order.
         self.log: list[StorageLogEntry] = []
@@ -137,7 +135,7 @@ class ObjectStorage(LocalApp):
 
     def handle(self, request: Request) -> Response:
         """pytest-httpserver handler: check the presigned URL, serve, log."""
-        raw = _raw_path(request)
+        raw = request_path(request)
         match = self._path.match(raw)
         key = None
         if match is not None:

@@ -1,0 +1,84 @@
+"""Credential-source scenarios on the bug report's projects, shared by the source and matrix tests.
+
+:func:`keyring_case` seeds a real keyring for projects 323 and 324 under their
+index URLs; :func:`install` runs pip on those URLs; :func:`assert_tokens`
+checks that every authenticated request carried its own project's token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
+from tests.support.keyring_backend import TestKeyring
+from tests.support.pipenvs import PipEnv, PipResult
+from tests.support.projects import P1, P2
+
+__all__ = ["PUBLIC", "KeyringCase", "assert_tokens", "install", "keyring_case", "service"]
+
+
+#: A public, empty project in the same group: an index that must cause no keyring lookup.
+PUBLIC = 325
+
+
+def service(url: str) -> str:
+    """The keyring service name of an index: its URL as configured, without userinfo."""
+    scheme, _, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path}"
+
+
+def install(pip: PipEnv, urls: list[str], *args: str, env: dict[str, str]) -> PipResult:
+    index = ["--index-url", urls[0]]
+    for url in urls[1:]:
+        index += ["--extra-index-url", url]
+    return pip.install("pypipackage1", "pypipackage2", *index, *args, env=env)
+
+
+def assert_tokens(gitlab: FakeGitLab, expected: dict[int, Token], result: PipResult) -> None:
+    """Every authenticated request on a project carried that project's token."""
+    assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
+    files = gitlab.file_requests()
+    assert {e.project_id for e in files} == set(expected), gitlab.describe_log()
+    # A challenged file (401) is retried; every answer after that is 200.
+    assert all(e.status in (200, 401) for e in files), gitlab.describe_log()
+    for entry in gitlab.log:
+        if entry.project_id in expected and entry.authorization_sent:
+            assert entry.token is expected[entry.project_id], gitlab.describe_log()
+        if entry.project_id == PUBLIC:  # public: nothing of anybody's is sent there
+            assert not entry.authorization_sent, gitlab.describe_log()
+
+
+@dataclass
+class KeyringCase:
+    """Two index URLs without passwords and the keyring entries that complete them."""
+
+    urls: list[str]
+    tokens: dict[int, Token]
+
+
+def keyring_case(
+    gitlab: FakeGitLab, keyring: TestKeyring, users: str, slash: str = ""
+) -> KeyringCase:
+    """Seed ``keyring`` for projects 323 and 324 under their index URLs (plus ``slash``).
+
+    ``users``: ``__token__`` (PATs) or ``gitlab-ci-token`` (job tokens) on
+    both URLs, ``own`` (each deploy token's own username in its URL), or
+    ``none`` (no username in the URLs; keyring supplies it).
+    """
+    if users == "__token__":
+        tokens = {
+            P1: gitlab.personal_access_token("alice", projects=[P1]),
+            P2: gitlab.personal_access_token("bob", projects=[P2]),
+        }
+    elif users == "gitlab-ci-token":
+        tokens = {P1: gitlab.job_token([P1]), P2: gitlab.job_token([P2])}
+    else:
+        tokens = {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
+    urls = []
+    for project, token in tokens.items():
+        username = None if users == "none" else (token.username if users == "own" else users)
+        url = gitlab.project_index_url(project, username=username)
+        keyring.set(service(url) + slash, username or token.username, token.secret)
+        urls.append(url)
+    return KeyringCase(urls, tokens)
