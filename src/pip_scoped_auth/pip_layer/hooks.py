@@ -34,7 +34,7 @@ from pip_scoped_auth.core.scopes import Credentials
 from pip_scoped_auth.core.secrets import NOBODY, Login
 from pip_scoped_auth.core.urls import directory_of, origin_of, without_userinfo
 from pip_scoped_auth.core.versions import version_tuple
-from pip_scoped_auth.pip_layer import compat
+from pip_scoped_auth.pip_layer import compat, helpers
 
 _STATE_ATTR = "_pip_scoped_auth_state"
 
@@ -93,6 +93,7 @@ def patch_module(module: ModuleType) -> bool:
                 (cls, "_get_url_and_credentials", _url_and_credentials_wrapper(bridge)),
                 (cls, "_get_new_credentials", _new_credentials_wrapper(bridge)),
                 (cls, "handle_401", _response_wrapper(bridge)),
+                (cls, "__call__", helpers.call_wrapper(bridge, _active, _stand_down)),
             ]
             mixin = compat.redirect_mixin(root)
             if mixin is not None:
@@ -487,6 +488,7 @@ def _redirect_wrapper(bridge: _PipBridge) -> Callable[..., Any]:
         result = wrapped(*args, **kwargs)
         if _active(session):
             _safely(bridge, _redecide_redirect, bridge, session, args, kwargs)
+            helpers.redecide_redirect(bridge, session, args, kwargs, _active, _stand_down)
         return result
 
     return wrapper

@@ -1,0 +1,440 @@
+"""Credential helpers in pip: configuration through pip's loader, headers on pip's requests.
+
+Configuration: key ``credential-helpers`` of a ``[pip-scoped-auth]`` section
+in any pip configuration file, read with pip's own
+``pip._internal.configuration.Configuration`` (global, user, site, then
+``PIP_CONFIG_FILE``: the last file that sets it wins, as for pip's own keys).
+``PIP_SCOPED_AUTH_CREDENTIAL_HELPERS`` (same lines) wins over every file;
+``credential-helper-timeout`` / ``PIP_SCOPED_AUTH_CREDENTIAL_HELPER_TIMEOUT``
+sets the per-call timeout. pip ignores sections it does not know, so the same
+file works with and without the shim.
+
+Requests: a helper answer is headers, possibly ``Bearer``, which pip's
+``(username, password)`` tuple cannot carry. So ``MultiDomainBasicAuth.__call__``
+is wrapped: after pip (and the shim's resolver) prepared the request, the
+helper's headers are set on it where a helper applies, and a response hook,
+run before pip's ``handle_401``, asks the helper again once after a 401/403
+on a reused answer. Redirects drop the helper's headers and re-decide for the
+target.
+
+Order of sources: credentials written in the request URL or in the index URL
+(or on the page that listed a file, read with them) first: they are what the
+user wrote for that exact index. Then a helper for the URL. Then the
+existing order (learned, keyring, netrc, the prompt), which this module leaves
+to the resolver by overwriting what it chose.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pip_scoped_auth.core.helpers import (
+    DEFAULT_TIMEOUT,
+    HelperAnswer,
+    HelperCache,
+    HelperLine,
+    HelperTable,
+    parse_helper_lines,
+)
+from pip_scoped_auth.core.resolver import AuthState
+from pip_scoped_auth.core.urls import (
+    Scope,
+    directory_of,
+    origin_of,
+    request_location,
+    split_userinfo,
+    without_userinfo,
+)
+
+__all__ = [
+    "ENV_HELPERS",
+    "ENV_TIMEOUT",
+    "HelperConfig",
+    "HelperPlan",
+    "call_wrapper",
+    "load_config",
+    "plan_for",
+    "redecide_redirect",
+]
+
+ENV_HELPERS = "PIP_SCOPED_AUTH_CREDENTIAL_HELPERS"
+ENV_TIMEOUT = "PIP_SCOPED_AUTH_CREDENTIAL_HELPER_TIMEOUT"
+SECTION = "pip-scoped-auth"
+KEY_HELPERS = "credential-helpers"
+KEY_TIMEOUT = "credential-helper-timeout"
+
+#: Set on a prepared request: the helper headers it carries, so a redirect can drop them.
+_SENT_ATTR = "_pip_scoped_auth_helper"
+
+
+@dataclass
+class HelperConfig:
+    """The helpers configured here, the timeout, and what could not be used."""
+
+    table: HelperTable = field(default_factory=HelperTable)
+    timeout: float = DEFAULT_TIMEOUT
+    #: Where the lines came from (a file, the variable), or "" when nowhere.
+    where: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def _pip_configuration(root: str) -> tuple[Any, list[tuple[str, dict[str, str]]]] | None:
+    """pip's loaded ``Configuration``, and per file (in pip's override order) our section."""
+    try:
+        module = importlib.import_module(f"{root}._internal.configuration")
+        conf = module.Configuration(isolated=False)
+        conf.load()
+    except Exception:
+        return None
+    files: list[tuple[str, dict[str, str]]] = []
+    parsers = getattr(conf, "_parsers", {})
+    for variant in getattr(module, "OVERRIDE_ORDER", ()):
+        for fname, parser in parsers.get(variant, []):
+            try:
+                if parser.has_section(SECTION):
+                    items = {k.lower().replace("_", "-"): v for k, v in parser.items(SECTION)}
+                    files.append((str(fname), items))
+            except Exception:  # noqa: S112 - one unreadable parser never hides the others
+                continue
+    return conf, files
+
+
+def _pip_value(conf: Any, key: str) -> str | None:
+    """``conf.get_value("pip-scoped-auth.KEY")``: pip's own precedence over its files."""
+    try:
+        value = conf.get_value(f"{SECTION}.{key}")
+    except Exception:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def load_config(root: str = "pip", environ: dict[str, str] | None = None) -> HelperConfig:
+    """Read the helpers: the environment variable wins, else pip's configuration files."""
+    env = os.environ if environ is None else environ
+    config = HelperConfig()
+    text: str | None = None
+    loaded = None if ENV_HELPERS in env else _pip_configuration(root)
+    timeout_text = env.get(ENV_TIMEOUT)
+    timeout_where = ENV_TIMEOUT
+    if ENV_HELPERS in env:
+        text, config.where = env[ENV_HELPERS], ENV_HELPERS
+    elif loaded is not None:
+        conf, files = loaded
+        text = _pip_value(conf, KEY_HELPERS)
+        setters = [name for name, items in files if KEY_HELPERS in items]
+        config.where = setters[-1] if setters else "pip configuration"
+    if timeout_text is None and loaded is not None:
+        timeout_text = _pip_value(loaded[0], KEY_TIMEOUT)
+        timeout_where = f"{SECTION}.{KEY_TIMEOUT}"
+    if timeout_text is not None:
+        try:
+            config.timeout = float(timeout_text)
+            if not 0 < config.timeout <= 3600:
+                raise ValueError
+        except ValueError:
+            config.timeout = DEFAULT_TIMEOUT
+            config.problems.append(
+                f"{timeout_where}: not a number of seconds (0 to 3600); using {DEFAULT_TIMEOUT:g}"
+            )
+    if text:
+        lines, problems = parse_helper_lines(text, config.where)
+        config.table = HelperTable(lines)
+        config.problems += problems
+    return config
+
+
+# ------------------------------------------------------------------ deciding
+
+
+@dataclass(frozen=True)
+class HelperPlan:
+    """Which helper a request gets, and the scope its answer is cached under."""
+
+    helper: HelperLine
+    scope: Scope
+    uri: str
+    #: Why this helper: the URL is under its prefix, or a page under it listed the URL.
+    via_page: str | None = None
+
+
+def plan_for(
+    table: HelperTable, state: AuthState, index_urls: Any, original_url: str
+) -> HelperPlan | None:
+    """The helper for ``original_url``, or None where none applies or a URL login wins.
+
+    * credentials in the request URL, or in the URL of the index whose scope
+      contains it, win (the user wrote them for this exact index);
+    * a URL under a helper prefix gets that helper; a URL outside every
+      prefix but listed on a page (same origin) under one gets the page's;
+    * its answer is cached for the index scope containing the URL, else the
+      listing page's scope, else the URL's own directory.
+    """
+    if not table:
+        return None
+    username, password = split_userinfo(original_url)
+    if username is not None and password is not None:
+        return None
+    url = without_userinfo(original_url)
+    location = request_location(url)
+    if location is None:
+        return None
+    entry = state.entry_for(index_urls, url)
+    if entry is not None and entry.has_credentials:
+        return None
+    helper = table.lookup(location)
+    scope = entry.scope if entry is not None else None
+    via_page = None
+    if helper is None or scope is None:
+        pages = state.provenance.lookup(url) if state.provenance is not None else ()
+        for page in pages:
+            if page.origin != origin_of(url):
+                continue
+            page_location = request_location(page.url)
+            page_entry = state.entry_for(index_urls, page.url)
+            if page_location is None or (page_entry is not None and page_entry.has_credentials):
+                continue
+            page_helper = table.lookup(page_location)
+            if page_helper is None and helper is None:
+                continue
+            if helper is None:
+                helper, via_page = page_helper, page.url
+            if scope is None:
+                scope = page_entry.scope if page_entry is not None else directory_of(page.url)
+            break
+    if helper is None:
+        return None
+    if scope is None:
+        scope = directory_of(url) or location
+    return HelperPlan(helper, scope, url, via_page)
+
+
+# --------------------------------------------------------------- the wrappers
+
+
+class _Helpers:
+    """The process's helper configuration and answer cache, loaded on first use."""
+
+    def __init__(self) -> None:
+        self.config: HelperConfig | None = None
+        self.cache: HelperCache | None = None
+        self.logged: set[tuple[str, str]] = set()
+
+    def load(self, root: str) -> HelperCache | None:
+        if self.config is None:
+            self.config = load_config(root)
+            self.cache = HelperCache(timeout=self.config.timeout, warn=_warn)
+            for problem in self.config.problems[:3]:
+                _warn(f"credential helpers: {problem}")
+        return self.cache if self.config.table else None
+
+
+_helpers = _Helpers()
+
+
+def _warn(message: str) -> None:
+    """One line on stderr per failing helper and prefix (never the helper's output)."""
+    try:
+        sys.stderr.write(f"WARNING: pip-scoped-auth: {message}\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: S110 - a closed stderr must not break pip
+        pass
+
+
+def _log(bridge: Any, plan: HelperPlan, answer: HelperAnswer) -> None:
+    """pip ``-v``: "credential helper for <prefix>", once per prefix and scope."""
+    key = (str(plan.helper.prefix), str(plan.scope))
+    if key in _helpers.logged:
+        return
+    _helpers.logged.add(key)
+    logger = logging.getLogger(bridge.module.__name__)
+    log = getattr(logger, "verbose", None) or logger.debug
+    via = f", listed on {plan.via_page}" if plan.via_page else ""
+    log(
+        "pip-scoped-auth: credential helper for %s (%r): scope %s%s: %s",
+        plan.helper.prefix,
+        plan.helper.name,
+        plan.scope,
+        via,
+        answer.shown(),
+    )
+
+
+def _table(root: str) -> HelperTable | None:
+    cache = _helpers.load(root)
+    config = _helpers.config
+    return config.table if cache is not None and config is not None else None
+
+
+def call_wrapper(
+    bridge: Any,
+    active: Callable[[Any], bool],
+    stand_down: Callable[[str, BaseException], None],
+) -> Callable[..., Any]:
+    """``MultiDomainBasicAuth.__call__``: pip prepares the request, then a helper's headers.
+
+    ``active`` and ``stand_down`` are the pip layer's guard: an exception in
+    this code stands the shim down with its one warning line, and pip's own
+    ``__call__`` always runs once, outside every ``try``.
+    """
+    root = bridge.module.__name__.split("._internal.")[0]
+
+    def plan(auth: Any, url: str) -> tuple[HelperPlan, HelperAnswer] | None:
+        table = _table(root)
+        cache = _helpers.cache
+        if table is None or cache is None:
+            return None
+        found = plan_for(table, bridge.state(auth), auth.index_urls, url)
+        if found is None:
+            return None
+        answer = cache.answer(found.helper, found.scope, found.uri)
+        if answer is None or answer.empty:
+            return None
+        _log(bridge, found, answer)
+        return found, answer
+
+    def wrapper(wrapped: Any, auth: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        request: Any = args[0] if args else kwargs.get("req")
+        chosen = None
+        if active(auth):
+            try:
+                chosen = plan(auth, str(request.url))
+            except Exception as exc:
+                stand_down(bridge.version, exc)
+        result = wrapped(*args, **kwargs)
+        if chosen is not None and active(auth):
+            try:
+                _apply(result, *chosen)
+                _hook_first(result, _response_hook(bridge, auth, active, stand_down))
+            except Exception as exc:
+                stand_down(bridge.version, exc)
+        return result
+
+    return wrapper
+
+
+def _apply(request: Any, plan: HelperPlan, answer: HelperAnswer) -> None:
+    """Set the helper's headers on a prepared request (they replace what pip chose)."""
+    headers = answer.reveal()
+    request.headers.update(headers)
+    setattr(request, _SENT_ATTR, (plan, tuple(headers)))
+
+
+def _hook_first(request: Any, hook: Callable[..., Any]) -> None:
+    """Run ``hook`` before pip's ``handle_401``, which is already registered."""
+    hooks = request.hooks.setdefault("response", [])
+    hooks.insert(0, hook)
+
+
+def _response_hook(
+    bridge: Any,
+    auth: Any,
+    active: Callable[[Any], bool],
+    stand_down: Callable[[str, BaseException], None],
+) -> Callable[..., Any]:
+    """After a 401/403 on a reused helper answer: ask the helper again once and resend.
+
+    Anything else (a fresh answer rejected, the same headers again) passes the
+    response on to pip's ``handle_401`` unchanged: the shim's other sources,
+    then pip's keyring and prompt.
+    """
+
+    def hook(resp: Any, **kwargs: Any) -> Any:
+        if getattr(resp, "status_code", None) not in (401, 403) or not active(auth):
+            return resp
+        sent = getattr(resp.request, _SENT_ATTR, None)
+        if sent is None:
+            return resp
+        plan: HelperPlan = sent[0]
+        try:
+            cache = _helpers.cache
+            fresh = cache.rejected(plan.helper, plan.scope, plan.uri) if cache else None
+            if fresh is None:
+                return resp
+            _ = resp.content
+            resp.raw.release_conn()
+            retry = resp.request.copy()
+            _drop_sent(resp.request, retry)
+            _apply(retry, plan, fresh)
+            _log_retry(bridge, plan, resp.status_code)
+        except Exception as exc:
+            stand_down(bridge.version, exc)
+            return resp
+        new_resp = resp.connection.send(retry, **kwargs)
+        new_resp.history.append(resp)
+        return new_resp
+
+    return hook
+
+
+def _log_retry(bridge: Any, plan: HelperPlan, status: int) -> None:
+    logger = logging.getLogger(bridge.module.__name__)
+    log = getattr(logger, "verbose", None) or logger.debug
+    log(
+        "pip-scoped-auth: after %s, credential helper for %s asked again for scope %s",
+        status,
+        plan.helper.prefix,
+        plan.scope,
+    )
+
+
+def _drop_sent(source: Any, target: Any) -> None:
+    """Remove from ``target`` the helper headers ``source`` was sent with (unless changed since)."""
+    sent = getattr(source, _SENT_ATTR, None)
+    if sent is None:
+        return
+    for name in sent[1]:
+        if target.headers.get(name) == source.headers.get(name):
+            target.headers.pop(name, None)
+
+
+def redecide_redirect(
+    bridge: Any,
+    session: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    active: Callable[[Any], bool],
+    stand_down: Callable[[str, BaseException], None],
+) -> None:
+    """requests' ``rebuild_auth`` ran: drop the helper headers, then decide for the target.
+
+    requests keeps every header but ``Authorization`` on any redirect, and
+    ``Authorization`` on a same-host one: a helper's headers would follow the
+    redirect out of its prefix. Dropped here (unless the shim's redirect rule
+    already put another credential in their place), then set again only
+    where the target itself gets a helper.
+    """
+    if not active(session):
+        return
+    try:
+        prepared = args[0] if args else kwargs.get("prepared_request")
+        response = args[1] if len(args) > 1 else kwargs.get("response")
+        source = getattr(response, "request", None)
+        if prepared is None or source is None:
+            return
+        _drop_sent(source, prepared)
+        auth = getattr(session, "auth", None)
+        table = _table(bridge.module.__name__.split("._internal.")[0])
+        cache = _helpers.cache
+        if auth is None or table is None or cache is None:
+            return
+        plan = plan_for(table, bridge.state(auth), auth.index_urls, str(prepared.url))
+        if plan is None:
+            return
+        answer = cache.answer(plan.helper, plan.scope, plan.uri)
+        if answer is not None and not answer.empty:
+            _apply(prepared, plan, answer)
+            _log(bridge, plan, answer)
+    except Exception as exc:
+        stand_down(bridge.version, exc)
+
+
+def reset() -> None:
+    """Forget configuration and answers (tests, and a pip run in-process after another)."""
+    global _helpers
+    _helpers = _Helpers()
