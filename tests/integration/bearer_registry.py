@@ -1,0 +1,113 @@
+"""A registry that accepts only ``Authorization: Bearer`` tokens (as GAR and CodeArtifact can).
+
+Two tenants on one host, ``/<tenant>/simple/`` each, files under
+``/<tenant>/files/``; each tenant readable only with its own bearer token.
+Anything else (Basic included) gets 401 with ``WWW-Authenticate: Bearer``.
+Stock pip can only send Basic, so it cannot install from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from pytest_httpserver import HTTPServer
+from werkzeug.wrappers import Request, Response
+
+from tests.gitlab.wheels import build_wheel
+
+
+@dataclass
+class BearerLog:
+    path: str
+    status: int
+    #: The tenant whose token was sent, "" for none, "?" for an unknown token or scheme.
+    token_of: str
+
+
+@dataclass
+class BearerRegistry:
+    server: HTTPServer
+    tokens: dict[str, str] = field(default_factory=dict)
+    files: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    log: list[BearerLog] = field(default_factory=list)
+    #: Seconds each request takes (to make a run outlast a short-lived answer).
+    delay: float = 0.0
+    #: tenant -> (successful requests before its token rotates, the new token).
+    rotate: dict[str, tuple[int, str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.server.clear()
+        self.server.expect_request(re.compile(".*")).respond_with_handler(self.handle)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.server.host}:{self.server.port}"
+
+    def add_tenant(self, tenant: str, package: str, version: str) -> str:
+        """A tenant with one package; returns its bearer token (random per run)."""
+        self.tokens[tenant] = "bearer-" + secrets.token_urlsafe(20)
+        filename, data = build_wheel(package, version)
+        self.files.setdefault(tenant, {})[filename] = data
+        return self.tokens[tenant]
+
+    def index_url(self, tenant: str) -> str:
+        return f"{self.base}/{tenant}/simple/"
+
+    def handle(self, request: Request) -> Response:
+        if self.delay:
+            time.sleep(self.delay)
+        path = request.path
+        tenant = path.strip("/").split("/")[0]
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        token_of = ""
+        if header:
+            token_of = next(
+                (t for t, tok in self.tokens.items() if scheme == "Bearer" and value == tok), "?"
+            )
+        status, response = 200, None
+        if tenant not in self.tokens or token_of != tenant:
+            status = 401 if token_of in ("", "?") else 404
+            response = Response("no", status=status, headers={"WWW-Authenticate": "Bearer"})
+        else:
+            response = self._serve(tenant, path)
+            status = response.status_code
+            self._maybe_rotate(tenant)
+        with self._lock:
+            self.log.append(BearerLog(path, status, token_of))
+        return response
+
+    def _maybe_rotate(self, tenant: str) -> None:
+        if tenant not in self.rotate:
+            return
+        left, new = self.rotate[tenant]
+        if left <= 1:
+            self.tokens[tenant] = new
+            del self.rotate[tenant]
+        else:
+            self.rotate[tenant] = (left - 1, new)
+
+    def _serve(self, tenant: str, path: str) -> Response:
+        rest = path.strip("/").split("/")[1:]
+        if rest[:1] == ["simple"] and len(rest) == 2:
+            anchors = []
+            for filename, data in self.files[tenant].items():
+                if filename.split("-")[0].replace("_", "-") != rest[1]:
+                    continue
+                digest = hashlib.sha256(data).hexdigest()
+                anchors.append(
+                    f'<a href="/{tenant}/files/{filename}#sha256={digest}">{filename}</a>'
+                )
+            if not anchors:
+                return Response("not found", status=404)
+            body = "<!DOCTYPE html><html><body>" + "\n".join(anchors) + "</body></html>"
+            return Response(body, content_type="text/html")
+        if rest[:1] == ["files"] and len(rest) == 2 and rest[1] in self.files[tenant]:
+            return Response(self.files[tenant][rest[1]], content_type="application/octet-stream")
+        return Response("not found", status=404)

@@ -1,0 +1,218 @@
+"""Credential helpers per index prefix (issue 22): real pip against the fake GitLab.
+
+Each helper is :mod:`tests.integration.credhelpers`' script, which logs every
+call; the tests assert the token the server saw on every request and how
+often each helper was asked.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from tests.gitlab import FakeGitLab, Token
+from tests.integration.bearer_registry import BearerRegistry
+from tests.integration.conftest import P1, P2, MakePip
+from tests.integration.credhelpers import FakeHelpers, basic
+from tests.integration.pipenvs import PipResult
+
+ENV = "PIP_SCOPED_AUTH_CREDENTIAL_HELPERS"
+
+
+@pytest.fixture
+def helpers(tmp_path: Path) -> FakeHelpers:
+    return FakeHelpers(tmp_path / "helpers")
+
+
+def prefix(gitlab: FakeGitLab, project: int | str) -> str:
+    """A project's index URL without credentials and without ``simple``."""
+    return gitlab.project_index_url(project).rsplit("/simple", 1)[0] + "/"
+
+
+def index_args(gitlab: FakeGitLab, first: int | str, second: int | str) -> list[str]:
+    return [
+        "pypipackage1",
+        "pypipackage2",
+        "--index-url",
+        gitlab.project_index_url(first),
+        "--extra-index-url",
+        gitlab.project_index_url(second),
+    ]
+
+
+def assert_every_request(gitlab: FakeGitLab, expected: dict[int, Token], result: PipResult) -> None:
+    """pip succeeded and every request on a project carried that project's token."""
+    assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
+    files = gitlab.file_requests()
+    assert {e.project_id for e in files} == set(expected), gitlab.describe_log()
+    for entry in gitlab.requests():
+        if entry.project_id in expected and entry.status == 200:
+            assert entry.token is expected[entry.project_id], gitlab.describe_log()
+    wrong = [
+        e
+        for e in gitlab.requests()
+        if e.token is not None
+        and e.project_id is not None
+        and e.token is not expected.get(e.project_id)
+    ]
+    assert not wrong, gitlab.describe_log()
+
+
+@pytest.mark.matrix
+def test_one_helper_per_project_prefix(
+    projects: FakeGitLab, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    tokens = {P1: projects.project_deploy_token(P1), P2: projects.project_deploy_token(P2)}
+    for project, token in tokens.items():
+        helpers.answer(f"p{project}", basic(token.username, token.secret))
+    lines = "\n".join(helpers.line(prefix(projects, p), f"p{p}") for p in tokens)
+    pip = make_pip(pip_version)
+    result = pip.install(*index_args(projects, P1, P2), env={ENV: lines})
+    assert_every_request(projects, tokens, result)
+    assert len(helpers.calls("p323")) == 1, helpers.calls()
+    assert len(helpers.calls("p324")) == 1, helpers.calls()
+    for call in helpers.calls():
+        assert call["stdin_is_tty"] is False
+        assert "@" not in call["uri"].split("/")[2]
+        assert call["argv"][-1] == "get"
+
+    stock = make_pip(pip_version, shim=False)
+    projects.clear_log()
+    assert stock.install(*index_args(projects, P1, P2), env={ENV: lines}).returncode != 0
+
+
+@pytest.mark.matrix
+def test_files_listed_outside_the_prefix_get_the_pages_helper(
+    projects: FakeGitLab, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    """Encoded-path indexes link files by numeric id, outside the helper's prefix: provenance."""
+    tokens = {P1: projects.project_deploy_token(P1), P2: projects.project_deploy_token(P2)}
+    names = {P1: "my-group/project-1", P2: "my-group/project-2"}
+    for project, token in tokens.items():
+        helpers.answer(f"p{project}", basic(token.username, token.secret))
+    lines = "\n".join(helpers.line(prefix(projects, names[p]), f"p{p}") for p in tokens)
+    pip = make_pip(pip_version)
+    result = pip.install(*index_args(projects, names[P1], names[P2]), env={ENV: lines})
+    assert_every_request(projects, tokens, result)
+    assert len(helpers.calls("p323")) == 1, helpers.calls()
+    assert len(helpers.calls("p324")) == 1, helpers.calls()
+
+
+# ------------------------------------------------------------- Bearer only
+
+
+@pytest.fixture
+def bearer(httpserver: HTTPServer) -> BearerRegistry:
+    return BearerRegistry(httpserver)
+
+
+def bearer_args(registry: BearerRegistry) -> list[str]:
+    return [
+        "pkg-one",
+        "pkg-two",
+        "--no-input",
+        "--index-url",
+        registry.index_url("t1"),
+        "--extra-index-url",
+        registry.index_url("t2"),
+    ]
+
+
+def assert_bearer_log(registry: BearerRegistry) -> None:
+    served = [e for e in registry.log if e.status == 200]
+    assert {e.path.split("/")[1] for e in served if "/files/" in e.path} == {"t1", "t2"}
+    for entry in registry.log:
+        tenant = entry.path.split("/")[1]
+        assert entry.token_of in (tenant, ""), registry.log
+
+
+@pytest.mark.matrix
+def test_a_bearer_only_registry(
+    bearer: BearerRegistry, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    tokens = {
+        "t1": bearer.add_tenant("t1", "pkg-one", "1.0"),
+        "t2": bearer.add_tenant("t2", "pkg-two", "2.0"),
+    }
+    for tenant, token in tokens.items():
+        helpers.answer(tenant, f"Bearer {token}")
+    lines = "\n".join(helpers.line(f"{bearer.base}/{t}/", t) for t in tokens)
+    pip = make_pip(pip_version)
+    pip.secrets += list(tokens.values())
+    result = pip.install(*bearer_args(bearer), env={ENV: lines})
+    assert result.returncode == 0, result.redacted()
+    assert_bearer_log(bearer)
+    assert [len(helpers.calls(t)) for t in tokens] == [1, 1], helpers.calls()
+    assert f"credential helper for {bearer.base}/t1/" in result.output
+
+    stock = make_pip(pip_version, shim=False)
+    stock.secrets += list(tokens.values())
+    assert stock.install(*bearer_args(bearer), env={ENV: lines}).returncode != 0
+    assert not [e for e in bearer.log if e.status == 200 and "/files/" in e.path][2:]
+
+
+@pytest.mark.matrix
+def test_an_answer_that_expires_is_asked_again(
+    bearer: BearerRegistry, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    tokens = {
+        "t1": bearer.add_tenant("t1", "pkg-one", "1.0"),
+        "t2": bearer.add_tenant("t2", "pkg-two", "2.0"),
+    }
+    for tenant, token in tokens.items():
+        helpers.answer(tenant, f"Bearer {token}", expires_in=1)
+    bearer.delay = 0.4
+    lines = "\n".join(helpers.line(f"{bearer.base}/{t}/", t) for t in tokens)
+    pip = make_pip(pip_version)
+    pip.secrets += list(tokens.values())
+    started = time.monotonic()
+    result = pip.install(*bearer_args(bearer), env={ENV: lines})
+    assert result.returncode == 0, result.redacted()
+    assert time.monotonic() - started > 2
+    assert_bearer_log(bearer)
+    requests = len([e for e in bearer.log if e.path.startswith("/t1/")])
+    calls = len(helpers.calls("t1"))
+    assert 2 <= calls <= requests, (calls, bearer.log)
+
+
+@pytest.mark.matrix
+def test_a_401_on_a_rotated_token_asks_again_once(
+    bearer: BearerRegistry, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    old = bearer.add_tenant("t1", "pkg-one", "1.0")
+    new = "bearer-" + secrets.token_urlsafe(20)
+    bearer.rotate["t1"] = (1, new)
+    helpers.set(
+        "t1",
+        mode="rotate",
+        answers=[{"headers": {"Authorization": [f"Bearer {t}"]}} for t in (old, new)],
+    )
+    pip = make_pip(pip_version)
+    pip.secrets += [old, new]
+    args = ["pkg-one", "--no-input", "--index-url", bearer.index_url("t1")]
+    result = pip.install(*args, env={ENV: helpers.line(f"{bearer.base}/t1/", "t1")})
+    assert result.returncode == 0, result.redacted()
+    assert len(helpers.calls("t1")) == 2, helpers.calls()
+    assert [e.status for e in bearer.log] == [200, 401, 200], bearer.log
+    assert "asked again" in result.output
+
+
+@pytest.mark.matrix
+def test_a_helper_that_keeps_a_stale_token_leaves_it_to_pip(
+    bearer: BearerRegistry, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    """Asked again once after the 401; the same answer again: pip's own path (here: no input)."""
+    old = bearer.add_tenant("t1", "pkg-one", "1.0")
+    bearer.rotate["t1"] = (1, "bearer-" + secrets.token_urlsafe(20))
+    helpers.answer("t1", f"Bearer {old}")
+    pip = make_pip(pip_version)
+    pip.secrets += [old, bearer.rotate["t1"][1]]
+    args = ["pkg-one", "--no-input", "--index-url", bearer.index_url("t1")]
+    result = pip.install(*args, env={ENV: helpers.line(f"{bearer.base}/t1/", "t1")})
+    assert result.returncode != 0
+    assert len(helpers.calls("t1")) == 2, helpers.calls()
+    assert [e.status for e in bearer.log] == [200, 401], bearer.log
