@@ -216,3 +216,99 @@ def test_a_helper_that_keeps_a_stale_token_leaves_it_to_pip(
     assert result.returncode != 0
     assert len(helpers.calls("t1")) == 2, helpers.calls()
     assert [e.status for e in bearer.log] == [200, 401], bearer.log
+
+
+# ------------------------------------------------------------ failure modes
+
+FAILURES = {
+    "exit1": "exited with code 1",
+    "badjson": "printed invalid JSON",
+    "sleep": "timed out after 1 s",
+    "missing": "was not found or is not executable",
+}
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("mode", sorted(FAILURES))
+def test_a_failing_helper_gives_one_warning_and_pip_goes_on(
+    projects: FakeGitLab, helpers: FakeHelpers, make_pip: MakePip, pip_version: str, mode: str
+) -> None:
+    """netrc holds the credential: the install succeeds, one warning line, no secret shown."""
+    token = projects.project_deploy_token(P1)
+    leak = "helper-secret-" + secrets.token_urlsafe(12)
+    helpers.set("p", mode=mode, leak=leak)
+    command = helpers.line(prefix(projects, P1), "p")
+    if mode == "missing":
+        command = f"{prefix(projects, P1)} no-such-helper-{secrets.token_hex(4)} p"
+    pip = make_pip(pip_version)
+    pip.secrets.append(leak)
+    home = pip.workdir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    netrc = home / ".netrc"
+    netrc.write_text(f"machine {projects.host} login {token.username} password {token.secret}\n")
+    netrc.chmod(0o600)
+    env = {ENV: command, "PIP_SCOPED_AUTH_CREDENTIAL_HELPER_TIMEOUT": "1"}
+    started = time.monotonic()
+    result = pip.install(
+        "pypipackage1", "--index-url", projects.project_index_url(P1), env=env, verbose=False
+    )
+    assert result.returncode == 0, f"{result.redacted()}\n{projects.describe_log()}"
+    assert time.monotonic() - started < 30
+    warnings = [line for line in result.stderr.splitlines() if "pip-scoped-auth" in line]
+    assert len(warnings) == 1, result.redacted()
+    assert FAILURES[mode] in warnings[0]
+    assert prefix(projects, P1) in warnings[0]
+    assert leak not in result.output
+    assert len(helpers.calls("p")) == (0 if mode == "missing" else 1)
+    files = projects.file_requests()
+    assert files and all(e.token is token for e in files), projects.describe_log()
+
+
+# ------------------------------------------------------------ configuration
+
+
+def pip_conf(path: Path, lines: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    indented = "\n    ".join(lines.splitlines())
+    path.write_text(
+        f"[global]\nno-input = true\n\n[pip-scoped-auth]\ncredential-helpers =\n    {indented}\n"
+    )
+    return path
+
+
+@pytest.mark.matrix
+def test_configuration_precedence(
+    projects: FakeGitLab, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    """pip's own order for its files, then the variable over all of them.
+
+    global < user < ``PIP_CONFIG_FILE`` (with which pip skips the user file)
+    < ``PIP_SCOPED_AUTH_CREDENTIAL_HELPERS``.
+    """
+    token = projects.project_deploy_token(P1)
+    names = ("global", "user", "file", "var")
+    for name in names:
+        helpers.answer(name, basic(token.username, token.secret))
+    pip = make_pip(pip_version)
+    home = pip.workdir / "home"
+    line = {name: helpers.line(prefix(projects, P1), name) for name in names}
+    pip_conf(home / "xdg-config-dirs" / "pip" / "pip.conf", line["global"])
+    user_conf = home / ".config" / "pip" / "pip.conf"
+    env_conf = pip_conf(pip.workdir / "env-pip.conf", line["file"])
+    args = ("pypipackage1", "--index-url", projects.project_index_url(P1))
+    missing = str(pip.workdir / "no-such-pip.conf")
+    steps = [
+        ("global", {"PIP_CONFIG_FILE": missing}),
+        ("user", {"PIP_CONFIG_FILE": missing}),
+        ("file", {"PIP_CONFIG_FILE": str(env_conf)}),
+        ("var", {"PIP_CONFIG_FILE": str(env_conf), ENV: line["var"]}),
+    ]
+    for expected, env in steps:
+        if expected == "user":
+            pip_conf(user_conf, line["user"])
+        helpers.clear_calls()
+        projects.clear_log()
+        result = pip.install(*args, env=env)
+        assert result.returncode == 0, f"{result.redacted()}\n{projects.describe_log()}"
+        assert [c["name"] for c in helpers.calls()] == [expected]
+        assert all(e.token is token for e in projects.file_requests()), projects.describe_log()
