@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -100,3 +101,43 @@ class FakeHelpers:
         path = self.directory / "calls.jsonl"
         if path.exists():
             os.remove(path)
+
+
+UV_VERSION = "0.13.8"
+
+
+def ensure_uv() -> Path | None:
+    """uv from PyPI in the test cache, with the machine's pip configuration; None if unavailable."""
+    from tests.integration.pipenvs import _locked, cache_root
+
+    target = cache_root() / f"uv-{UV_VERSION}"
+    binary = target / "bin" / "uv"
+    with _locked(cache_root() / f"uv-{UV_VERSION}.lock"):
+        if not binary.exists():
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--target",
+                    str(target),
+                    f"uv=={UV_VERSION}",
+                ],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                timeout=600,
+            )
+            if proc.returncode != 0 or not binary.exists():
+                return None
+    return binary
+
+
+def logging_wrapper(directory: Path, program: Path, name: str) -> Path:
+    """A script that logs its arguments to ``<name>.calls`` and execs ``program`` (stdin passes)."""
+    script = directory / f"{name}.sh"
+    log = directory / f"{name}.calls"
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{program}" "$@"\n')
+    script.chmod(0o755)
+    return script

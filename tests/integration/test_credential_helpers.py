@@ -8,6 +8,7 @@ often each helper was asked.
 from __future__ import annotations
 
 import secrets
+import subprocess
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pytest_httpserver import HTTPServer
 from tests.gitlab import FakeGitLab, Token
 from tests.integration.bearer_registry import BearerRegistry
 from tests.integration.conftest import P1, P2, MakePip
-from tests.integration.credhelpers import FakeHelpers, basic
+from tests.integration.credhelpers import UV_VERSION, FakeHelpers, basic, ensure_uv, logging_wrapper
 from tests.integration.pipenvs import PipResult
 
 ENV = "PIP_SCOPED_AUTH_CREDENTIAL_HELPERS"
@@ -312,3 +313,36 @@ def test_configuration_precedence(
         assert result.returncode == 0, f"{result.redacted()}\n{projects.describe_log()}"
         assert [c["name"] for c in helpers.calls()] == [expected]
         assert all(e.token is token for e in projects.file_requests()), projects.describe_log()
+
+
+# ----------------------------------------------------------------------- uv
+
+
+@pytest.mark.matrix
+def test_uv_auth_helper_serves_two_indexes_on_one_host(
+    projects: FakeGitLab, tmp_path: Path, make_pip: MakePip, pip_version: str
+) -> None:
+    """``uv auth login`` per index, one helper line for the whole host: uv answers per index."""
+    uv = ensure_uv()
+    if uv is None:
+        pytest.skip(f"uv {UV_VERSION} could not be installed from PyPI with this machine's pip")
+    tokens = {P1: projects.project_deploy_token(P1), P2: projects.project_deploy_token(P2)}
+    pip = make_pip(pip_version)
+    env = pip.env()
+    for project, token in tokens.items():
+        index = projects.project_index_url(project)
+        login = subprocess.run(
+            [str(uv), "auth", "login", index, "--username", token.username, "--password", "-"],
+            input=token.secret,
+            text=True,
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
+        assert login.returncode == 0, login.stderr.replace(token.secret, "<SECRET>")
+    wrapper = logging_wrapper(tmp_path, uv, "uv")
+    line = f"{projects.base_url}/ {wrapper} auth helper --protocol bazel"
+    result = pip.install(*index_args(projects, P1, P2), env={ENV: line})
+    assert_every_request(projects, tokens, result)
+    calls = (tmp_path / "uv.calls").read_text().splitlines()
+    assert calls == ["auth helper --protocol bazel get"] * 2, calls
