@@ -19,7 +19,7 @@ from tests.gitlab import FakeGitLab, Token
 from tests.integration.bearer_registry import BearerRegistry
 from tests.integration.conftest import P1, P2, MakePip
 from tests.integration.credhelpers import UV_VERSION, FakeHelpers, basic, ensure_uv, logging_wrapper
-from tests.integration.pipenvs import PipResult
+from tests.integration.pipenvs import NEWEST_PIP, PipResult
 
 ENV = "PIP_SCOPED_AUTH_CREDENTIAL_HELPERS"
 
@@ -346,3 +346,40 @@ def test_uv_auth_helper_serves_two_indexes_on_one_host(
     assert_every_request(projects, tokens, result)
     calls = (tmp_path / "uv.calls").read_text().splitlines()
     assert calls == ["auth helper --protocol bazel get"] * 2, calls
+
+
+# -------------------------------------------------------------- diagnostics
+
+
+@pytest.mark.parametrize("pip_version", [NEWEST_PIP])
+def test_status_and_explain_show_helpers_redacted(
+    projects: FakeGitLab, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    token = projects.project_deploy_token(P1)
+    helpers.answer("p", basic(token.username, token.secret), expires_in=3600)
+    pip = make_pip(pip_version)
+    pip.secrets.append(token.secret)
+    conf = pip_conf(
+        pip.workdir / "pip.conf",
+        helpers.line(prefix(projects, P1), "p") + f"\n{projects.base_url}/other/ no-such-helper-x",
+    )
+    env = {"PIP_CONFIG_FILE": str(conf)}
+    index = ["--index-url", projects.project_index_url(P1)]
+    status = pip.run_module("pip_scoped_auth", "status", *index, env=env)
+    assert status.returncode == 0, status.redacted()
+    out = status.stdout
+    assert f"Credential helpers ({conf}; timeout 10 s):" in out
+    assert (
+        f"  {prefix(projects, P1)}\n    command '{helpers.script}': found: {helpers.script}" in out
+    )
+    assert "command 'no-such-helper-x': NOT FOUND or not executable" in out
+    assert f"configured in {conf}" in out
+    assert not helpers.calls()  # status never runs a helper
+
+    file_url = f"{prefix(projects, P1)}files/abc/pypipackage1-1.3.8-py3-none-any.whl"
+    explain = pip.run_module("pip_scoped_auth", "explain", file_url, *index, env=env)
+    assert explain.returncode == 0, explain.redacted()
+    assert f"Credential helper: '{helpers.script}' for {prefix(projects, P1)}" in explain.stdout
+    assert "answer: Authorization: Basic ****, expires " in explain.stdout
+    assert token.secret not in explain.output
+    assert [c["uri"] for c in helpers.calls()] == [file_url]
