@@ -27,6 +27,10 @@ class BearerLog:
     status: int
     #: The tenant whose token was sent, "" for none, "?" for an unknown token or scheme.
     token_of: str
+    #: The request's host (``127.0.0.1`` or ``localhost``: two origins, one server).
+    host: str = ""
+    #: Whether any ``X-*`` header a helper may add came with it.
+    extra_header: bool = False
 
 
 @dataclass
@@ -39,6 +43,9 @@ class BearerRegistry:
     delay: float = 0.0
     #: tenant -> (successful requests before its token rotates, the new token).
     rotate: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: "same" (to ``/blob/...`` on this origin) or "cross" (the same path on
+    #: ``localhost``): file downloads answer 302 there, served without a token.
+    redirect_files: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -47,7 +54,7 @@ class BearerRegistry:
 
     @property
     def base(self) -> str:
-        return f"http://{self.server.host}:{self.server.port}"
+        return f"http://127.0.0.1:{self.server.port}"
 
     def add_tenant(self, tenant: str, package: str, version: str) -> str:
         """A tenant with one package; returns its bearer token (random per run)."""
@@ -72,7 +79,11 @@ class BearerRegistry:
                 (t for t, tok in self.tokens.items() if scheme == "Bearer" and value == tok), "?"
             )
         status, response = 200, None
-        if tenant not in self.tokens or token_of != tenant:
+        extra = any(k.lower().startswith("x-helper") for k in request.headers.keys())
+        if tenant == "blob":
+            response = self._blob(path)
+            status = response.status_code
+        elif tenant not in self.tokens or token_of != tenant:
             status = 401 if token_of in ("", "?") else 404
             response = Response("no", status=status, headers={"WWW-Authenticate": "Bearer"})
         else:
@@ -80,8 +91,15 @@ class BearerRegistry:
             status = response.status_code
             self._maybe_rotate(tenant)
         with self._lock:
-            self.log.append(BearerLog(path, status, token_of))
+            self.log.append(BearerLog(path, status, token_of, request.host, extra))
         return response
+
+    def _blob(self, path: str) -> Response:
+        parts = path.strip("/").split("/")
+        data = self.files.get(parts[1], {}).get(parts[2]) if len(parts) == 3 else None
+        if data is None:
+            return Response("not found", status=404)
+        return Response(data, content_type="application/octet-stream")
 
     def _maybe_rotate(self, tenant: str) -> None:
         if tenant not in self.rotate:
@@ -109,5 +127,9 @@ class BearerRegistry:
             body = "<!DOCTYPE html><html><body>" + "\n".join(anchors) + "</body></html>"
             return Response(body, content_type="text/html")
         if rest[:1] == ["files"] and len(rest) == 2 and rest[1] in self.files[tenant]:
+            if self.redirect_files is not None:
+                host = "localhost" if self.redirect_files == "cross" else "127.0.0.1"
+                target = f"http://{host}:{self.server.port}/blob/{tenant}/{rest[1]}"
+                return Response("", status=302, headers={"Location": target})
             return Response(self.files[tenant][rest[1]], content_type="application/octet-stream")
         return Response("not found", status=404)

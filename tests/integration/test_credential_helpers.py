@@ -383,3 +383,33 @@ def test_status_and_explain_show_helpers_redacted(
     assert "answer: Authorization: Basic ****, expires " in explain.stdout
     assert token.secret not in explain.output
     assert [c["uri"] for c in helpers.calls()] == [file_url]
+
+
+# ---------------------------------------------------------------- redirects
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("where", ["same", "cross"])
+def test_helper_headers_never_follow_a_redirect_out_of_the_prefix(
+    bearer: BearerRegistry, helpers: FakeHelpers, make_pip: MakePip, pip_version: str, where: str
+) -> None:
+    """requests keeps every ``X-*`` header on any redirect: the shim drops the helper's."""
+    token = bearer.add_tenant("t1", "pkg-one", "1.0")
+    extra = "x-" + secrets.token_urlsafe(16)
+    helpers.set(
+        "t1",
+        answer={"headers": {"Authorization": [f"Bearer {token}"], "X-Helper-Token": [extra]}},
+    )
+    bearer.redirect_files = where
+    pip = make_pip(pip_version)
+    pip.secrets += [token, extra]
+    args = ["pkg-one", "--no-input", "--index-url", bearer.index_url("t1")]
+    result = pip.install(*args, env={ENV: helpers.line(f"{bearer.base}/t1/", "t1")})
+    assert result.returncode == 0, result.redacted()
+    blobs = [e for e in bearer.log if e.path.startswith("/blob/")]
+    assert blobs and all(e.status == 200 for e in blobs), bearer.log
+    for entry in blobs:
+        assert entry.token_of == "" and not entry.extra_header, bearer.log
+    for entry in bearer.log:
+        if entry.path.startswith("/t1/"):
+            assert entry.token_of == "t1" and entry.extra_header, bearer.log
