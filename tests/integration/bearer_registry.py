@@ -63,6 +63,10 @@ class BearerRegistry:
         self.files.setdefault(tenant, {})[filename] = data
         return self.tokens[tenant]
 
+    oidc_request_token: str = ""
+    oidc_id_token: str = ""
+    oidc_tenant: str = ""
+
     def index_url(self, tenant: str) -> str:
         return f"{self.base}/{tenant}/simple/"
 
@@ -70,7 +74,11 @@ class BearerRegistry:
         if self.delay:
             time.sleep(self.delay)
         path = request.path
-        tenant = path.strip("/").split("/")[0]
+        tenant = next((t for t in self.tokens if path.startswith(f"/{t}/")), "")
+        if path.startswith("/blob/"):
+            tenant = "blob"
+        if path.startswith("/oidc/"):
+            return self._oidc(request)
         header = request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         token_of = ""
@@ -94,9 +102,39 @@ class BearerRegistry:
             self.log.append(BearerLog(path, status, token_of, request.host, extra))
         return response
 
+    def oidc(self, tenant: str) -> str:
+        """Serve GitHub's ID-token endpoint and an OIDC exchange minting ``tenant``'s token.
+
+        Returns the request token the ID-token endpoint wants (random per run).
+        """
+        self.oidc_request_token = "ghreq-" + secrets.token_urlsafe(16)
+        self.oidc_id_token = "ghid-" + secrets.token_urlsafe(16)
+        self.oidc_tenant = tenant
+        return self.oidc_request_token
+
+    def _oidc(self, request: Request) -> Response:
+        import json
+
+        if request.path == "/oidc/id-token":
+            header = request.headers.get("Authorization", "")
+            if header != f"bearer {self.oidc_request_token}" or "audience" not in request.args:
+                return Response("no", status=401)
+            return Response(
+                json.dumps({"value": self.oidc_id_token}), content_type="application/json"
+            )
+        if request.path == "/oidc/exchange" and request.method == "POST":
+            body = json.loads(request.get_data() or b"{}")
+            if body.get("token") != self.oidc_id_token:
+                return Response("no", status=403)
+            minted = {"token": self.tokens[self.oidc_tenant], "expires": "2099-01-01T00:00:00Z"}
+            with self._lock:
+                self.log.append(BearerLog(request.path, 200, "", request.host))
+            return Response(json.dumps(minted), content_type="application/json")
+        return Response("not found", status=404)
+
     def _blob(self, path: str) -> Response:
-        parts = path.strip("/").split("/")
-        data = self.files.get(parts[1], {}).get(parts[2]) if len(parts) == 3 else None
+        tenant, _, filename = path[len("/blob/") :].rpartition("/")
+        data = self.files.get(tenant, {}).get(filename)
         if data is None:
             return Response("not found", status=404)
         return Response(data, content_type="application/octet-stream")
@@ -112,7 +150,7 @@ class BearerRegistry:
             self.rotate[tenant] = (left - 1, new)
 
     def _serve(self, tenant: str, path: str) -> Response:
-        rest = path.strip("/").split("/")[1:]
+        rest = path[len(tenant) + 2 :].strip("/").split("/")
         if rest[:1] == ["simple"] and len(rest) == 2:
             anchors = []
             for filename, data in self.files[tenant].items():
