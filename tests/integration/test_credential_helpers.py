@@ -20,6 +20,7 @@ from tests.integration.bearer_registry import BearerRegistry
 from tests.integration.conftest import P1, P2, MakePip
 from tests.integration.credhelpers import UV_VERSION, FakeHelpers, basic, ensure_uv, logging_wrapper
 from tests.integration.pipenvs import NEWEST_PIP, PipResult
+from tests.integration.test_commands import build_projects  # noqa: F401 - a fixture
 
 ENV = "PIP_SCOPED_AUTH_CREDENTIAL_HELPERS"
 
@@ -413,3 +414,43 @@ def test_helper_headers_never_follow_a_redirect_out_of_the_prefix(
     for entry in bearer.log:
         if entry.path.startswith("/t1/"):
             assert entry.token_of == "t1" and entry.extra_header, bearer.log
+
+
+# ------------------------------------------------------------ child pips
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("config", ["variable", "pip-config-file"])
+def test_the_nested_build_isolation_pip_uses_the_same_helpers(
+    request: pytest.FixtureRequest,
+    helpers: FakeHelpers,
+    make_pip: MakePip,
+    pip_version: str,
+    config: str,
+) -> None:
+    """The sdist's build dependency comes from project 2, fetched by pip's nested pip."""
+    gitlab: FakeGitLab = request.getfixturevalue("build_projects")
+    tokens = {P1: gitlab.project_deploy_token(P1), P2: gitlab.project_deploy_token(P2)}
+    for project, token in tokens.items():
+        helpers.answer(f"p{project}", basic(token.username, token.secret))
+    lines = "\n".join(helpers.line(prefix(gitlab, p), f"p{p}") for p in tokens)
+    pip = make_pip(pip_version)
+    env = {ENV: lines}
+    if config == "pip-config-file":
+        env = {"PIP_CONFIG_FILE": str(pip_conf(pip.workdir / "pip.conf", lines))}
+    result = pip.install(
+        "buildme",
+        "--index-url",
+        gitlab.project_index_url(P2),
+        "--extra-index-url",
+        gitlab.project_index_url(P1),
+        env=env,
+    )
+    assert result.returncode == 0, f"{result.redacted()}\n{gitlab.describe_log()}"
+    backend = [e for e in gitlab.file_requests() if "tinybackend" in e.path]
+    assert backend and backend[0].token is tokens[P2], gitlab.describe_log()
+    for entry in gitlab.requests():
+        if entry.token is not None:
+            assert entry.token is tokens[entry.project_id], gitlab.describe_log()  # type: ignore[index]
+    # The outer pip asks each helper once; the nested pip (its own process) once more for p324.
+    assert len(helpers.calls("p324")) == 2, helpers.calls()
