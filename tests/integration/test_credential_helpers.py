@@ -124,6 +124,19 @@ def bearer_args(registry: BearerRegistry) -> list[str]:
     ]
 
 
+def two_tenants(
+    bearer: BearerRegistry, helpers: FakeHelpers, expires_in: float | None = None
+) -> tuple[dict[str, str], str]:
+    """Tenants t1 and t2 with a package each, a helper each: their tokens and helper lines."""
+    tokens = {
+        "t1": bearer.add_tenant("t1", "pkg-one", "1.0"),
+        "t2": bearer.add_tenant("t2", "pkg-two", "2.0"),
+    }
+    for tenant, token in tokens.items():
+        helpers.answer(tenant, f"Bearer {token}", expires_in=expires_in)
+    return tokens, "\n".join(helpers.line(f"{bearer.base}/{t}/", t) for t in tokens)
+
+
 def assert_bearer_log(registry: BearerRegistry) -> None:
     served = [e for e in registry.log if e.status == 200]
     assert {e.path.split("/")[1] for e in served if "/files/" in e.path} == {"t1", "t2"}
@@ -136,13 +149,7 @@ def assert_bearer_log(registry: BearerRegistry) -> None:
 def test_a_bearer_only_registry(
     bearer: BearerRegistry, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
 ) -> None:
-    tokens = {
-        "t1": bearer.add_tenant("t1", "pkg-one", "1.0"),
-        "t2": bearer.add_tenant("t2", "pkg-two", "2.0"),
-    }
-    for tenant, token in tokens.items():
-        helpers.answer(tenant, f"Bearer {token}")
-    lines = "\n".join(helpers.line(f"{bearer.base}/{t}/", t) for t in tokens)
+    tokens, lines = two_tenants(bearer, helpers)
     pip = make_pip(pip_version)
     pip.secrets += list(tokens.values())
     result = pip.install(*bearer_args(bearer), env={ENV: lines})
@@ -161,14 +168,8 @@ def test_a_bearer_only_registry(
 def test_an_answer_that_expires_is_asked_again(
     bearer: BearerRegistry, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
 ) -> None:
-    tokens = {
-        "t1": bearer.add_tenant("t1", "pkg-one", "1.0"),
-        "t2": bearer.add_tenant("t2", "pkg-two", "2.0"),
-    }
-    for tenant, token in tokens.items():
-        helpers.answer(tenant, f"Bearer {token}", expires_in=1)
+    tokens, lines = two_tenants(bearer, helpers, expires_in=1)
     bearer.delay = 0.4
-    lines = "\n".join(helpers.line(f"{bearer.base}/{t}/", t) for t in tokens)
     pip = make_pip(pip_version)
     pip.secrets += list(tokens.values())
     started = time.monotonic()

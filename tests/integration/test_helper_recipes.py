@@ -28,22 +28,12 @@ from tests.integration.test_recipes import (
     assert_ok,
     gitlab_job,
     local_host,
+    projects,  # noqa: F401 - the recipes' fixture, asked for by name
     run_steps,
     with_path,
 )
 
 DOC_REGISTRY = "https://registry.example.com"
-
-
-@pytest.fixture
-def projects(gitlab: FakeGitLab) -> FakeGitLab:
-    """The recipes' two projects (as in test_recipes.py)."""
-    gitlab.add_group(10, "my-group")
-    gitlab.add_project(P1, "my-group/my-app", group=10)
-    gitlab.add_project(P2, "my-group/shared-libs", group=10)
-    gitlab.add_package(P1, "my-package-a", "1.0.0")
-    gitlab.add_package(P2, "my-package-b", "2.0.0")
-    return gitlab
 
 
 def install_script(bindir: Path, name: str, body: str) -> Path:
@@ -71,25 +61,26 @@ def test_every_helper_recipe_is_tested() -> None:
 
 @pytest.mark.parametrize("pip_version", [NEWEST_PIP])
 def test_uv_recipe(
-    projects: FakeGitLab, make_pip: MakePip, tmp_path: Path, pip_version: str
+    request: pytest.FixtureRequest, make_pip: MakePip, tmp_path: Path, pip_version: str
 ) -> None:
+    gitlab: FakeGitLab = request.getfixturevalue("projects")
     uv = ensure_uv()
     if uv is None:
         pytest.skip(f"uv {UV_VERSION} could not be installed from PyPI with this machine's pip")
-    t1, t2 = projects.project_deploy_token(P1), projects.project_deploy_token(P2)
+    t1, t2 = gitlab.project_deploy_token(P1), gitlab.project_deploy_token(P2)
     pip = make_pip(pip_version)
     conf = tmp_path / "pip.conf"
-    conf.write_text(local_host(RECIPES["helper-uv-conf"][1], projects) + "\n")
+    conf.write_text(local_host(RECIPES["helper-uv-conf"][1], gitlab) + "\n")
     env = pip.env({"TOKEN_A": t1.secret, "TOKEN_B": t2.secret, "PIP_CONFIG_FILE": str(conf)})
     env = with_path(with_path(env, pip.venv / "bin"), uv.parent)
     env["PIP_TARGET"] = str(tmp_path / "target")
     steps = [
-        *local_host(RECIPES["helper-uv-login"][1], projects).splitlines(),
-        *local_host(RECIPES["helper-uv-use"][1], projects).splitlines(),
+        *local_host(RECIPES["helper-uv-login"][1], gitlab).splitlines(),
+        *local_host(RECIPES["helper-uv-use"][1], gitlab).splitlines(),
     ]
     result = run_steps(steps, env, tmp_path, [t1.secret, t2.secret])
-    assert_ok(result, projects)
-    assert_files_used(projects, {P1: t1, P2: t2})
+    assert_ok(result, gitlab)
+    assert_files_used(gitlab, {P1: t1, P2: t2})
 
 
 @pytest.mark.parametrize("pip_version", [NEWEST_PIP])
@@ -135,27 +126,25 @@ def test_token_minter_recipes(
 
 @pytest.mark.parametrize("pip_version", [NEWEST_PIP])
 def test_gitlab_job_token_recipe(
-    projects: FakeGitLab,
-    make_pip: MakePip,
-    tmp_path: Path,
-    pip_version: str,
+    request: pytest.FixtureRequest, make_pip: MakePip, tmp_path: Path, pip_version: str
 ) -> None:
-    job_token = projects.job_token(projects=[P1])
+    gitlab: FakeGitLab = request.getfixturevalue("projects")
+    job_token = gitlab.job_token(projects=[P1])
     pip = make_pip(pip_version)
     bindir = tmp_path / "bin"
     install_script(bindir, "gitlab-job-token-helper", RECIPES["helper-gitlab-job"][1])
     exports, script = gitlab_job(RECIPES["helper-gitlab-ci"][1])
     ci = {
-        "CI_SERVER_URL": projects.base_url,
+        "CI_SERVER_URL": gitlab.base_url,
         "CI_PROJECT_ID": str(P1),
         "CI_JOB_TOKEN": job_token.secret,
         "PIP_TARGET": str(tmp_path / "target"),
     }
     env = with_path(with_path(pip.env(ci), pip.venv / "bin"), bindir)
     result = run_steps([*exports, *script], env, tmp_path, [job_token.secret])
-    assert_ok(result, projects)
-    assert_files_used(projects, {P1: job_token})
-    assert all(e.token is job_token for e in projects.requests() if e.status == 200)
+    assert_ok(result, gitlab)
+    assert_files_used(gitlab, {P1: job_token})
+    assert all(e.token is job_token for e in gitlab.requests() if e.status == 200)
 
 
 @pytest.mark.parametrize("pip_version", [NEWEST_PIP])
