@@ -455,3 +455,41 @@ def test_the_nested_build_isolation_pip_uses_the_same_helpers(
             assert entry.token is tokens[entry.project_id], gitlab.describe_log()  # type: ignore[index]
     # The outer pip asks each helper once; the nested pip (its own process) once more for p324.
     assert len(helpers.calls("p324")) == 2, helpers.calls()
+
+
+# -------------------------------------------------------------------- order
+
+
+@pytest.mark.matrix
+def test_order_index_url_then_helper_then_netrc(
+    projects: FakeGitLab, helpers: FakeHelpers, make_pip: MakePip, pip_version: str
+) -> None:
+    """Project 1's index URL token beats its helper; project 2's helper beats netrc."""
+    tokens = {P1: projects.project_deploy_token(P1), P2: projects.project_deploy_token(P2)}
+    stranger = projects.personal_access_token("stranger", projects=[P1, P2])
+    helpers.answer("wrong-for-p1", basic(stranger.username, stranger.secret))
+    helpers.answer("p2", basic(tokens[P2].username, tokens[P2].secret))
+    lines = "\n".join(
+        [
+            helpers.line(prefix(projects, P1), "wrong-for-p1"),
+            helpers.line(prefix(projects, P2), "p2"),
+        ]
+    )
+    pip = make_pip(pip_version)
+    home = pip.workdir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    netrc = home / ".netrc"
+    netrc.write_text(f"machine {projects.host} login x password {stranger.secret}\n")
+    netrc.chmod(0o600)
+    args = [
+        "pypipackage1",
+        "pypipackage2",
+        "--index-url",
+        projects.project_index_url(P1, tokens[P1]),
+        "--extra-index-url",
+        projects.project_index_url(P2),
+    ]
+    result = pip.install(*args, env={ENV: lines})
+    assert_every_request(projects, tokens, result)
+    assert not helpers.calls("wrong-for-p1")
+    assert len(helpers.calls("p2")) == 1

@@ -11,17 +11,17 @@ file works with and without the shim.
 
 Requests: a helper answer is headers, possibly ``Bearer``, which pip's
 ``(username, password)`` tuple cannot carry. So ``MultiDomainBasicAuth.__call__``
-is wrapped: after pip (and the shim's resolver) prepared the request, the
-helper's headers are set on it where a helper applies, and a response hook,
+is wrapped: where a helper applies, the request is prepared here (pip's three
+steps, the helper's headers in place of pip's lookup), and a response hook,
 run before pip's ``handle_401``, asks the helper again once after a 401/403
-on a reused answer. Redirects drop the helper's headers and re-decide for the
-target.
+on a reused answer; everywhere else pip's own ``__call__`` runs. Redirects
+drop the helper's headers and re-decide for the target.
 
 Order of sources: credentials written in the request URL or in the index URL
 (or on the page that listed a file, read with them) first: they are what the
 user wrote for that exact index. Then a helper for the URL. Then the
 existing order (learned, keyring, netrc, the prompt), which this module leaves
-to the resolver by overwriting what it chose.
+to pip and the resolver wherever no helper answers.
 """
 
 from __future__ import annotations
@@ -86,12 +86,17 @@ class HelperConfig:
 
 def _pip_configuration(root: str) -> tuple[Any, list[tuple[str, dict[str, str]]]] | None:
     """pip's loaded ``Configuration``, and per file (in pip's override order) our section."""
+    logger = logging.getLogger(f"{root}._internal.configuration")
+    disabled = logger.disabled
+    logger.disabled = True  # pip already logged loading these files once (-v)
     try:
         module = importlib.import_module(f"{root}._internal.configuration")
         conf = module.Configuration(isolated=False)
         conf.load()
     except Exception:
         return None
+    finally:
+        logger.disabled = disabled
     files: list[tuple[str, dict[str, str]]] = []
     parsers = getattr(conf, "_parsers", {})
     for variant in getattr(module, "OVERRIDE_ORDER", ()):
@@ -280,7 +285,7 @@ def call_wrapper(
 
     ``active`` and ``stand_down`` are the pip layer's guard: an exception in
     this code stands the shim down with its one warning line, and pip's own
-    ``__call__`` always runs once, outside every ``try``.
+    ``__call__`` then runs, outside every ``try``.
     """
     root = bridge.module.__name__.split("._internal.")[0]
 
@@ -298,22 +303,30 @@ def call_wrapper(
         _log(bridge, found, answer)
         return found, answer
 
+    def prepare(auth: Any, request: Any, chosen: tuple[HelperPlan, HelperAnswer]) -> Any:
+        """pip's ``__call__`` with the helper's headers in place of pip's own sources.
+
+        Its three steps, as in pip 22.0 to 26.3: the URL without userinfo
+        (pip's own function), the headers, pip's ``handle_401`` hook. pip's
+        lookup is skipped, so no other source (netrc, keyring before
+        sending) is consulted for a request a helper answers.
+        """
+        request.url = bridge.split_auth_netloc_from_url(request.url)[0]
+        _apply(request, *chosen)
+        request.register_hook("response", auth.handle_401)
+        _hook_first(request, _response_hook(bridge, auth, active, stand_down))
+        return request
+
     def wrapper(wrapped: Any, auth: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         request: Any = args[0] if args else kwargs.get("req")
-        chosen = None
         if active(auth):
             try:
                 chosen = plan(auth, str(request.url))
+                if chosen is not None:
+                    return prepare(auth, request, chosen)
             except Exception as exc:
                 stand_down(bridge.version, exc)
-        result = wrapped(*args, **kwargs)
-        if chosen is not None and active(auth):
-            try:
-                _apply(result, *chosen)
-                _hook_first(result, _response_hook(bridge, auth, active, stand_down))
-            except Exception as exc:
-                stand_down(bridge.version, exc)
-        return result
+        return wrapped(*args, **kwargs)
 
     return wrapper
 
