@@ -75,6 +75,10 @@ def test_answers() -> None:
     assert answer.expires == parse_expires("2030-01-02T02:04:05.5Z")
     assert "tok-abc" not in repr(answer) and "tok-abc" not in answer.shown()
     assert "Authorization: Bearer ****" in answer.shown()
+    # A value without a known scheme may be a token itself: nothing of it is shown.
+    for value in ("tokenWithoutScheme", "tokenfirst second"):
+        bare = parse_answer(json.dumps({"headers": {"Authorization": [value]}}).encode())
+        assert bare.shown() == "Authorization: ****"
     assert parse_answer(b"{}").empty
     with pytest.raises(TypeError):
         pickle.dumps(answer)

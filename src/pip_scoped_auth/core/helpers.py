@@ -62,6 +62,9 @@ __all__ = [
 #: Seconds a helper may take before it is killed (``credential-helper-timeout``).
 DEFAULT_TIMEOUT = 10.0
 
+#: ``Authorization`` schemes ``shown`` names; any other first word may be a token itself.
+_SCHEMES = frozenset({"basic", "bearer", "token", "digest", "negotiate", "aws4-hmac-sha256"})
+
 #: An HTTP header name (RFC 9110 ``token``).
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -184,9 +187,9 @@ class HelperAnswer:
             return "no headers"
         parts = []
         for name, value in self.headers:
-            scheme = value.reveal().partition(" ")[0] if name.lower() == "authorization" else ""
-            shown = f"{scheme} ****" if scheme.isalpha() and len(scheme) < 20 else "****"
-            parts.append(f"{name}: {shown}")
+            scheme, sep, _ = value.reveal().partition(" ")
+            known = sep and name.lower() == "authorization" and scheme.lower() in _SCHEMES
+            parts.append(f"{name}: {scheme} ****" if known else f"{name}: ****")
         if self.expires is not None:
             when = datetime.fromtimestamp(self.expires, timezone.utc)
             parts.append(f"expires {when.strftime('%Y-%m-%dT%H:%M:%SZ')}")

@@ -86,11 +86,16 @@ class HelperConfig:
 
 def _pip_configuration(root: str) -> tuple[Any, list[tuple[str, dict[str, str]]]] | None:
     """pip's loaded ``Configuration``, and per file (in pip's override order) our section."""
-    logger = logging.getLogger(f"{root}._internal.configuration")
+    try:
+        # Imported before its logger is looked up: pip's module must create it
+        # (as its VerboseLogger, whose ``verbose`` the loader calls).
+        module = importlib.import_module(f"{root}._internal.configuration")
+    except Exception:
+        return None
+    logger = logging.getLogger(module.__name__)
     disabled = logger.disabled
     logger.disabled = True  # pip already logged loading these files once (-v)
     try:
-        module = importlib.import_module(f"{root}._internal.configuration")
         conf = module.Configuration(isolated=False)
         conf.load()
     except Exception:
