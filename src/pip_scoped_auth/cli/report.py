@@ -12,6 +12,7 @@ import sys
 
 from pip_scoped_auth import __version__
 from pip_scoped_auth.cli.errors import EXIT_NOT_IN_EFFECT, EXIT_OK, UsageError
+from pip_scoped_auth.cli.helpers_report import print_helper_explanation, print_helpers
 from pip_scoped_auth.cli.options import index_options
 from pip_scoped_auth.core.arming import MECHANISMS
 from pip_scoped_auth.core.location import Scope
@@ -120,6 +121,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print("    outside every index scope on a host with scopes: netrc or nothing")
         else:
             print("    no index scope on this host: pip decides, as without the shim")
+    print_helpers()
     print()
     code = _print_verdict(
         view.health, "pip runs unpatched here: credentials are chosen per host, as in stock pip."
@@ -151,6 +153,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(f"    scope {shown}")
     print()
     _explain_decision(view, url, location)
+    print_helper_explanation(indexes.index_urls, url)
     if view.health.ok and not view.health.warnings:
         return EXIT_OK
     print()

@@ -1,6 +1,7 @@
 """Wrap and unwrap pip's methods, all or nothing, and reset every piece of state.
 
-It wraps (with ``wrapt``) three methods of ``MultiDomainBasicAuth`` plus
+It wraps (with ``wrapt``) four methods of ``MultiDomainBasicAuth`` (``__call__``
+for credential helpers, :mod:`.helpers`) plus
 ``Link.__init__`` (provenance), the vendored requests'
 ``SessionRedirectMixin.rebuild_auth`` (redirects) and pip's ``redact_netloc``
 (a token written as ``TOKEN:@host``). If the expected names are
@@ -20,7 +21,7 @@ from typing import Any
 import wrapt
 
 from pip_scoped_auth.core import notice
-from pip_scoped_auth.pip_layer import compat
+from pip_scoped_auth.pip_layer import compat, helpers
 from pip_scoped_auth.pip_layer.bridge import PipBridge
 from pip_scoped_auth.pip_layer.redirects import rebuild_auth
 from pip_scoped_auth.pip_layer.responses import handle_401
@@ -94,6 +95,7 @@ def _auth_targets(module: ModuleType, runtime: PipRuntime) -> list[Target]:
         (cls, "_get_url_and_credentials", url_and_credentials(bridge)),
         (cls, "_get_new_credentials", new_credentials(bridge)),
         (cls, "handle_401", handle_401(bridge)),
+        (cls, "__call__", helpers.call_wrapper(bridge, runtime.active, runtime.stand_down_for)),
     ]
     mixin = compat.redirect_mixin(runtime.root)
     if mixin is not None:
@@ -145,6 +147,7 @@ def unpatch_all() -> None:
             _unpatch(name)
         _PATCHES.runtimes.clear()
         _PATCHES.unsupported.clear()
+        helpers.reset()
         notice.reset()
 
 

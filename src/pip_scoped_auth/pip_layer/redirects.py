@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pip_scoped_auth.core.urls import request_location
+from pip_scoped_auth.pip_layer import helpers
 from pip_scoped_auth.pip_layer.bridge import PipBridge
 from pip_scoped_auth.pip_layer.wrappers import Wrapper, arg, decide
 
@@ -22,8 +23,12 @@ def rebuild_auth(bridge: PipBridge) -> Wrapper:
 
     def wrapper(wrapped: Any, session: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         result = wrapped(*args, **kwargs)
-        if bridge.runtime.active(session):
-            bridge.runtime.safely(_redecide, bridge, session, args, kwargs)
+        runtime = bridge.runtime
+        if runtime.active(session):
+            runtime.safely(_redecide, bridge, session, args, kwargs)
+            helpers.redecide_redirect(
+                bridge, session, args, kwargs, runtime.active, runtime.stand_down_for
+            )
         return result
 
     return wrapper
