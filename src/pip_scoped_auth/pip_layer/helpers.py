@@ -37,7 +37,7 @@ from pip_scoped_auth.core.helper_lines import (
 )
 from pip_scoped_auth.pip_layer.helper_config import HelperConfig, HelperPlan, load_config, plan_for
 
-__all__ = ["call_wrapper", "redecide_redirect", "reset"]
+__all__ = ["call_wrapper", "redecide_redirect", "reset", "sent_by_helper"]
 
 #: Set on a prepared request: the helper headers it carries, so a redirect can drop them.
 _SENT_ATTR = "_pip_scoped_auth_helper"
@@ -150,6 +150,11 @@ def call_wrapper(
         return wrapped(*args, **kwargs)
 
     return wrapper
+
+
+def sent_by_helper(request: Any) -> bool:
+    """Whether a credential helper's headers went out with ``request``."""
+    return getattr(request, _SENT_ATTR, None) is not None
 
 
 def _apply(request: Any, plan: HelperPlan, answer: HelperAnswer) -> None:

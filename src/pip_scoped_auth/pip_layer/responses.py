@@ -19,8 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from pip_scoped_auth.core.decision import Decision
-from pip_scoped_auth.core.secrets import header_fingerprint
+from pip_scoped_auth.core.secrets import NOBODY, header_fingerprint
 from pip_scoped_auth.core.urls import directory_of, without_userinfo
+from pip_scoped_auth.pip_layer import helpers
 from pip_scoped_auth.pip_layer.bridge import PipBridge
 from pip_scoped_auth.pip_layer.runtime import FAILED
 from pip_scoped_auth.pip_layer.wrappers import Wrapper, arg, decide
@@ -149,7 +150,8 @@ def _remember_page(bridge: PipBridge, auth: Any, resp: Any) -> None:
     for pages, that is what the files they list will be fetched with, even
     where pip stripped the page URL's credentials before recording it as the
     links' ``comes_from``. A header that is none of the logins the shim or
-    pip chose (nothing the shim can name) records nothing.
+    pip chose (nothing the shim can name) records nothing, unless a
+    credential helper sent it.
     """
     status = getattr(resp, "status_code", None)
     if not isinstance(status, int) or not 200 <= status < 300:
@@ -158,5 +160,9 @@ def _remember_page(bridge: PipBridge, auth: Any, resp: Any) -> None:
     if not content_type.startswith(_PAGE_TYPES):
         return
     login = bridge.state(auth).identify(_sent(resp), *bridge.pips_own_logins(auth, resp.url))
+    if login is None and helpers.sent_by_helper(getattr(resp, "request", None)):
+        # Read with a credential helper's headers: its files get that helper
+        # (:func:`.helper_config.plan_for`), and no login of the resolver's.
+        login = NOBODY
     if login is not None:
         bridge.provenance.page_fetched(without_userinfo(resp.url), None if login.empty else login)
