@@ -31,8 +31,10 @@ if TYPE_CHECKING:
 #: Marks this module as one of our finders (``_bootstrap.is_ours``, ``disarm``).
 pip_scoped_auth_finder = True
 
-#: pip's auth module and link model, pipenv's vendored copies of them, and
-#: pip 26.2+'s venv build environment (``--use-feature venv-isolation``).
+#: pip's auth module and link model, pipenv's vendored copies of them, pip
+#: 26.2+'s venv build environment (``--use-feature venv-isolation``), pip's
+#: build-env module (child pips; 26.2+ starts them in ``build_env.installer``)
+#: and its requirement reading (``pylock.toml``).
 #: Must equal ``pip_scoped_auth._bootstrap.TARGETS`` (a unit test checks).
 TARGETS = frozenset(
     {
@@ -41,6 +43,9 @@ TARGETS = frozenset(
         "pipenv.patched.pip._internal.network.auth",
         "pipenv.patched.pip._internal.models.link",
         "pip._internal.build_env.venv",
+        "pip._internal.build_env",
+        "pip._internal.build_env.installer",
+        "pip._internal.cli.req_command",
     }
 )
 

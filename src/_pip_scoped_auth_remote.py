@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 #: venv's own ``.pth`` runs before ``sitecustomize``) is the only one.
 pip_scoped_auth_finder = True
 
-#: pip's auth module and link model, and pipenv's vendored copies of them.
+#: The modules the shim patches (see the start-up hook).
 #: Must equal ``pip_scoped_auth._bootstrap.TARGETS`` (a unit test checks).
 TARGETS = frozenset(
     {
@@ -45,6 +45,9 @@ TARGETS = frozenset(
         "pipenv.patched.pip._internal.network.auth",
         "pipenv.patched.pip._internal.models.link",
         "pip._internal.build_env.venv",
+        "pip._internal.build_env",
+        "pip._internal.build_env.installer",
+        "pip._internal.cli.req_command",
     }
 )
 

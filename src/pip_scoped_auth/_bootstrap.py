@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-#: pip's auth module and link model, pipenv's vendored copies of them, and
-#: pip 26.2+'s venv build environment (``--use-feature venv-isolation``).
+#: pip's auth module and link model, pipenv's vendored copies of them, pip
+#: 26.2+'s venv build environment (``--use-feature venv-isolation``), pip's
+#: build-env module (child pips; 26.2+ starts them in ``build_env.installer``)
+#: and its requirement reading (``pylock.toml``).
 TARGETS = frozenset(
     {
         "pip._internal.network.auth",
@@ -33,6 +35,9 @@ TARGETS = frozenset(
         "pipenv.patched.pip._internal.network.auth",
         "pipenv.patched.pip._internal.models.link",
         "pip._internal.build_env.venv",
+        "pip._internal.build_env",
+        "pip._internal.build_env.installer",
+        "pip._internal.cli.req_command",
     }
 )
 

@@ -25,6 +25,7 @@ from pip_scoped_auth.core.urls import (
 from pip_scoped_auth.diagnostics.explain import View, build_view
 from pip_scoped_auth.diagnostics.health import Health
 from pip_scoped_auth.diagnostics.keyring_probe import KeyringAnswers
+from pip_scoped_auth.pip_layer.children import describe_children
 from pip_scoped_auth.pip_layer.config import PipIndexes
 
 __all__ = ["cmd_explain", "cmd_status"]
@@ -64,6 +65,7 @@ def _print_health(health: Health) -> None:
     print(f"wrapt:   {'importable' if facts.wrapt_error is None else 'MISSING'}")
     active = "yes" if facts.patched else "no"
     print(f"active:  {active} (pip's auth module patched in this process)")
+    print(f"build:   {describe_children()}")
 
 
 def _print_verdict(health: Health, unpatched: str) -> int:
@@ -204,3 +206,5 @@ def _explain_decision(view: View, url: str, location: Scope) -> None:
     print("During an install, pages that list this URL come first (rule 2): the page of this")
     print("scope (read with the credentials above), then the page pip built its link from,")
     print("then other listing pages; after a 401 or 403 the next one, never the one rejected.")
+    print("A file a pylock.toml pins to this index (packages.index) gets the same decision, and")
+    print("build-dependency child pips get it too (handed over, never on their command line).")

@@ -37,6 +37,10 @@ class KeyringCache:
         #: Keyring questions actually asked this run (misses included).
         self.lookups = 0
 
+    def answer(self, service: str, username: str | None) -> Login | None:
+        """The answer already given to this question, if it was asked: never asks."""
+        return self._answers.get((service, username))
+
     def ask(
         self,
         sources: PipSources,

@@ -90,6 +90,30 @@ class Provenance:
         self.credentialed_hosts: set[str] = set()
         # pip creates a page's links one after another: remember the last page.
         self._last_page: tuple[str, PageAuth | None] = ("", None)
+        #: Locked file URL -> the index URL its lock file names (``pylock.toml``).
+        self._locked: dict[bytes, str] = {}
+
+    def link_locked(self, link_url: str, index_url: str) -> None:
+        """Record that a lock file pins ``link_url`` to ``index_url`` (its ``packages.index``).
+
+        pip fetches a locked file without reading any index page, so no page
+        lists it: the lock's ``index`` is its provenance.
+        """
+        key = url_key(link_url)
+        if key:
+            self._locked[key] = index_url
+            self._locked = _trimmed(self._locked, self._link_limit)
+
+    def locked_index(self, location: Scope) -> str | None:
+        """The index a lock file names for ``location`` (or the file whose metadata it is)."""
+        if not self._locked:
+            return None
+        found = self._locked.get(_key(location))
+        last = location.segments[-1] if location.segments else ""
+        if found is None and last.endswith(_METADATA_SUFFIX):
+            stripped = (*location.segments[:-1], last[: -len(_METADATA_SUFFIX)])
+            found = self._locked.get(_key(Scope(location.origin, stripped)))
+        return found
 
     def page_fetched(self, page_url: str, login: Login | None) -> None:
         """Remember that ``page_url`` answered (2xx) to ``login``."""

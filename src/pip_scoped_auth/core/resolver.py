@@ -24,16 +24,13 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from pip_scoped_auth.core.decision import Decision, PipSources, Source
+from pip_scoped_auth.core.handover import Handover
 from pip_scoped_auth.core.keyring_cache import KeyringCache, keyring_services
 from pip_scoped_auth.core.location import Scope
 from pip_scoped_auth.core.provenance import PageAuth, Provenance, url_key
 from pip_scoped_auth.core.scopes import CredentialStore, IndexEntry, ScopeTable
 from pip_scoped_auth.core.secrets import NOBODY, Login
-from pip_scoped_auth.core.urls import (
-    directory_of,
-    netloc_of,
-    request_location,
-)
+from pip_scoped_auth.core.urls import directory_of, netloc_of, request_location
 
 __all__ = ["AuthState"]
 
@@ -53,6 +50,7 @@ class AuthState:
         self._table = ScopeTable()
         self.store = CredentialStore()
         self.keyring = KeyringCache()
+        self.handover = Handover()  # logins a parent pip handed to this one (core/handover.py)
         #: URL key -> fingerprints of logins a server answered 401/403 to for that URL.
         self._rejected: dict[bytes, set[bytes]] = {}
         #: Header fingerprint -> the login the shim handed to pip for it.
@@ -64,7 +62,9 @@ class AuthState:
     def table(self, index_urls: Sequence[str] | None) -> ScopeTable:
         size = len(index_urls) if index_urls else 0
         if index_urls is not self._source or size != self._source_len:
-            self._table = ScopeTable.from_urls(index_urls or ())
+            self._table = self.handover.fill(
+                ScopeTable.from_urls(index_urls or (), self.provenance)
+            )
             self._source = index_urls
             self._source_len = size
         return self._table

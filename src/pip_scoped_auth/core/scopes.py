@@ -16,7 +16,7 @@ listed it without guessing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from pip_scoped_auth.core.location import Origin, Scope
 from pip_scoped_auth.core.secrets import NOBODY, Login
@@ -26,6 +26,9 @@ from pip_scoped_auth.core.urls import (
     split_userinfo,
     without_userinfo,
 )
+
+if TYPE_CHECKING:
+    from pip_scoped_auth.core.provenance import Provenance
 
 __all__ = ["AuthInfo", "CredentialStore", "IndexEntry", "ScopeTable"]
 
@@ -65,7 +68,7 @@ class ScopeTable:
     wins (pip lists ``--index-url`` before ``--extra-index-url``).
     """
 
-    __slots__ = ("entries", "hosts", "origins")
+    __slots__ = ("entries", "hosts", "locks", "origins")
 
     def __init__(self) -> None:
         self.entries: dict[Scope, IndexEntry] = {}
@@ -74,10 +77,13 @@ class ScopeTable:
         #: Hosts with at least one scope: there the shim decides every request,
         #: on every scheme and port, so pip's per-netloc fallbacks never run there.
         self.hosts: set[str] = set()
+        #: Which index a lock file pins a file to (``pylock.toml``): see :meth:`_locked`.
+        self.locks: Provenance | None = None
 
     @classmethod
-    def from_urls(cls, urls: Iterable[str]) -> ScopeTable:
+    def from_urls(cls, urls: Iterable[str], locks: Provenance | None = None) -> ScopeTable:
         table = cls()
+        table.locks = locks
         for url in urls:
             table.add(url)
         return table
@@ -111,7 +117,21 @@ class ScopeTable:
                 entry = self.entries.get(Scope(origin, segments[:n]))
                 if entry is not None:
                     return entry
-        return None
+        return self._locked(location)
+
+    def _locked(self, location: Scope) -> IndexEntry | None:
+        """For a file no scope contains: the index a lock file pins it to, if configured here.
+
+        pip fetches a ``pylock.toml``'s files without reading an index page;
+        the lock's ``packages.index`` names their index. It counts where it is
+        one of these indexes (compared without credentials), on the file's
+        own origin, so the file gets what that index's scope gets.
+        """
+        index = self.locks.locked_index(location) if self.locks is not None else None
+        scope = index_scope(index) if index is not None else None
+        if scope is None or scope.origin != location.origin:
+            return None
+        return self.entries.get(scope)
 
     def scopes_on(self, origin: Origin) -> list[Scope]:
         return [scope for scope in self.entries if scope.origin == origin]

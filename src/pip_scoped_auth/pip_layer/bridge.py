@@ -8,7 +8,6 @@ bridged here; checks of names and signatures before patching are in
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -18,7 +17,7 @@ from pip_scoped_auth.core.resolver import AuthState
 from pip_scoped_auth.core.scopes import AuthInfo
 from pip_scoped_auth.core.secrets import Login
 from pip_scoped_auth.core.versions import version_tuple
-from pip_scoped_auth.pip_layer import compat
+from pip_scoped_auth.pip_layer import children, compat
 from pip_scoped_auth.pip_layer.runtime import PipRuntime
 
 __all__ = ["PipBridge"]
@@ -27,10 +26,11 @@ __all__ = ["PipBridge"]
 class PipBridge:
     """One pip auth module as the resolver sees it, and the shim's state per auth object.
 
-    The state of each ``MultiDomainBasicAuth`` lives in a weak map here, not on
-    the object: pip's auth object then deep-copies and pickles as stock (a
-    copy starts afresh, its scopes rebuilt from its index URLs on first use),
-    and no secret of the shim's rides along.
+    The state of each ``MultiDomainBasicAuth`` lives in a weak map on the
+    runtime (where :mod:`.build` finds it for child pips), not on the object:
+    pip's auth object then deep-copies and pickles as stock (a copy starts
+    afresh, its scopes rebuilt from its index URLs on first use), and no
+    secret of the shim's rides along.
     """
 
     def __init__(self, module: ModuleType, runtime: PipRuntime) -> None:
@@ -45,7 +45,7 @@ class PipBridge:
             module.split_auth_netloc_from_url
         )
         self.get_netrc_auth: Callable[[str], Any] = module.get_netrc_auth
-        self._states: weakref.WeakKeyDictionary[Any, AuthState] = weakref.WeakKeyDictionary()
+        self._states = runtime.auth_states
 
     def __repr__(self) -> str:
         return f"PipBridge(pip {self.version})"
@@ -69,6 +69,7 @@ class PipBridge:
         state = self._states.get(auth)
         if state is None:
             state = AuthState(self.provenance)
+            state.handover = children.receive().seed(self.provenance)
             self._states[auth] = state
         return state
 

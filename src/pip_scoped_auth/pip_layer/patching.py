@@ -33,7 +33,7 @@ from pip_scoped_auth.pip_layer.wrappers import (
     url_and_credentials,
 )
 
-__all__ = ["patch_module", "patched_modules", "runtime_of", "unpatch_all"]
+__all__ = ["patch_module", "patched_modules", "runtime_for", "runtime_of", "unpatch_all"]
 
 Target = tuple[Any, str, Callable[..., Any]]
 
@@ -60,6 +60,12 @@ _PATCHES = _Patches()
 def runtime_of(root: str) -> PipRuntime | None:
     """The runtime of a patched pip root (for tests and diagnostics)."""
     return _PATCHES.runtimes.get(root)
+
+
+def runtime_for(root: str) -> PipRuntime:
+    """The runtime of a pip root, made if need be (for the ``pylock.toml`` hook)."""
+    with _PATCHES.lock:
+        return _PATCHES.runtime(root)
 
 
 def _refuse(module: ModuleType, problems: list[str]) -> bool:

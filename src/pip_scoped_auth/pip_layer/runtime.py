@@ -15,11 +15,13 @@ what they raise reaches pip unchanged, chaining included.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from pip_scoped_auth.core.notice import warn_once
 from pip_scoped_auth.core.provenance import Provenance
+from pip_scoped_auth.core.resolver import AuthState
 
 __all__ = ["FAILED", "PipRuntime"]
 
@@ -35,6 +37,8 @@ class PipRuntime:
         #: Set by the auth module's patch: the version the warning line names.
         self.version = "?"
         self.provenance = Provenance()
+        #: pip's ``MultiDomainBasicAuth`` objects -> their state (weakly: pip's own lifetime).
+        self.auth_states: weakref.WeakKeyDictionary[Any, AuthState] = weakref.WeakKeyDictionary()
         self.stood_down = False
         self._logged: set[tuple[str, ...]] = set()
 
