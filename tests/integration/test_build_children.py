@@ -22,18 +22,13 @@ import pytest
 
 from pip_scoped_auth.core.versions import version_tuple
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
-from tests.integration.test_commands import _sdist
-from tests.integration.test_credential_sources import (
-    assert_keyring_asked_once_each,
-    run_with_prompts,
-)
 from tests.support import leaks, pipenvs
 from tests.support.keyring_backend import TestKeyring
-from tests.support.keyring_cases import service
+from tests.support.keyring_cases import assert_keyring_asked_once_each, run_with_prompts, service
 from tests.support.pip_versions import NEWEST_PIP, pips
 from tests.support.pipenvs import MakePip, PipEnv, PipResult
 from tests.support.projects import P1, P2, assert_own_tokens
-from tests.support.sdists import build_sdist
+from tests.support.sdists import build_sdist, buildme_sdist
 
 #: Project paths for the encoded-path layout (``my-group%2Fproject-1``).
 PATHS = {P1: "my-group/project-1", P2: "my-group/project-2"}
@@ -45,7 +40,7 @@ def build_projects(gitlab: FakeGitLab) -> FakeGitLab:
     gitlab.add_group(10, "my-group")
     gitlab.add_project(P1, PATHS[P1], group=10)
     gitlab.add_project(P2, PATHS[P2], group=10)
-    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", _sdist())
+    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", buildme_sdist())
     gitlab.add_package(P2, "tinybackend", "1.0")
     return gitlab
 
@@ -324,7 +319,7 @@ def test_keyring_per_index_is_asked_once_in_parent_and_child_together(
 def same_index_build(gitlab: FakeGitLab) -> FakeGitLab:
     """``buildme`` and its backend ``tinybackend`` both on private project 323."""
     gitlab.add_project(P1, PATHS[P1])
-    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", _sdist())
+    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", buildme_sdist())
     gitlab.add_package(P1, "tinybackend", "1.0")
     return gitlab
 

@@ -19,17 +19,6 @@ from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
 from tests.support.pip_versions import NEWEST_PIP, pips
 from tests.support.pipenvs import MakePip, PipEnv, PipResult
 from tests.support.projects import P1, P2, assert_own_tokens
-from tests.support.sdists import buildme_sdist
-
-
-@pytest.fixture
-def build_projects(gitlab: FakeGitLab) -> FakeGitLab:
-    gitlab.add_project(P1, "my-group/project-1")
-    gitlab.add_project(P2, "my-group/project-2")
-    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", buildme_sdist())
-    gitlab.add_package(P2, "tinybackend", "1.0")
-    return gitlab
-
 
 #: The indexes by numeric id, or by encoded project path (files still linked by id).
 LAYOUTS = {"id": {P1: P1, P2: P2}, "path": {P1: "my-group/project-1", P2: "my-group/project-2"}}

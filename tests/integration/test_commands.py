@@ -7,10 +7,6 @@ build isolation runs to fetch an sdist's build dependencies.
 
 from __future__ import annotations
 
-import io
-import tarfile
-import textwrap
-
 import pytest
 
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
@@ -90,81 +86,9 @@ def test_lock(projects: FakeGitLab, make_pip: MakePip, pip_version: str) -> None
 
 # --------------------------------------------------------------- build isolation
 
+
 #: An in-tree PEP 517 backend that needs ``tinybackend`` from the private index:
 #: the build fails unless pip's nested build-isolation pip fetched it.
-_BACKEND = """
-import base64, hashlib, os, zipfile
-
-import tinybackend
-
-NAME, VERSION = "buildme", "1.0"
-DIST_INFO = f"{NAME}-{VERSION}.dist-info"
-METADATA = f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n\\n"
-WHEEL = "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n\\n"
-
-
-def _hash(data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return "sha256=" + digest.decode()
-
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    with open(os.path.join(NAME, "__init__.py"), "rb") as handle:
-        code = handle.read() + f"BUILT_WITH = {tinybackend.__version__!r}\\n".encode()
-    files = [
-        (f"{NAME}/__init__.py", code),
-        (f"{DIST_INFO}/METADATA", METADATA.encode()),
-        (f"{DIST_INFO}/WHEEL", WHEEL.encode()),
-    ]
-    record = "".join(f"{p},{_hash(d)},{len(d)}\\n" for p, d in files) + f"{DIST_INFO}/RECORD,,\\n"
-    files.append((f"{DIST_INFO}/RECORD", record.encode()))
-    name = f"{NAME}-{VERSION}-py3-none-any.whl"
-    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as archive:
-        for path, data in files:
-            archive.writestr(path, data)
-    return name
-
-
-def build_sdist(sdist_directory, config_settings=None):
-    raise NotImplementedError
-"""
-
-_PYPROJECT = """\
-[build-system]
-requires = ["tinybackend"]
-build-backend = "localbackend"
-backend-path = ["."]
-"""
-
-
-def _sdist() -> bytes:
-    files = {
-        "PKG-INFO": "Metadata-Version: 2.1\nName: buildme\nVersion: 1.0\n",
-        "pyproject.toml": _PYPROJECT,
-        "localbackend.py": textwrap.dedent(_BACKEND),
-        "buildme/__init__.py": "'''Built from an sdist on the fake GitLab.'''\n",
-    }
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for path, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"buildme-1.0/{path}")
-            info.size = len(data)
-            info.mtime = 1577836800
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def build_projects(gitlab: FakeGitLab) -> FakeGitLab:
-    """The sdist in project 1, its build dependency in project 2 (one host)."""
-    gitlab.add_project(P1, "my-group/project-1")
-    gitlab.add_project(P2, "my-group/project-2")
-    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", _sdist())
-    gitlab.add_package(P2, "tinybackend", "1.0")
-    return gitlab
-
-
 def _build_install(
     gitlab: FakeGitLab, make_pip: MakePip, pip_version: str, shim: bool
 ) -> tuple[dict[int, Token], PipEnv, PipResult]:

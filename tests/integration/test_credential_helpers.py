@@ -16,7 +16,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
-from tests.integration.test_commands import build_projects  # noqa: F401 - a fixture
 from tests.support.bearer_registry import BearerRegistry
 from tests.support.credhelpers import UV_VERSION, FakeHelpers, basic, ensure_uv, logging_wrapper
 from tests.support.pip_versions import NEWEST_PIP, pips

@@ -13,16 +13,23 @@ public and empty, so it answers 404 without ever challenging: it stands for
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
 from tests.support.keyring_backend import TestKeyring
-from tests.support.keyring_cases import PUBLIC, assert_tokens, install, keyring_case, service
+from tests.support.keyring_cases import (
+    PUBLIC,
+    assert_keyring_asked_once_each,
+    assert_tokens,
+    install,
+    keyring_case,
+    run_with_prompts,
+    service,
+)
 from tests.support.pip_versions import NEWEST_PIP, OLDEST_PIP, pips
-from tests.support.pipenvs import MakePip, PipEnv, PipResult
+from tests.support.pipenvs import MakePip, PipEnv
 from tests.support.projects import P1, P2
 
 
@@ -41,18 +48,6 @@ def keyring(tmp_path: Path) -> TestKeyring:
 def assert_at_most_one_challenge_per_index(gitlab: FakeGitLab) -> None:
     challenges = Counter(e.project_id for e in gitlab.log if e.status == 401)
     assert all(n <= 1 for n in challenges.values()), gitlab.describe_log()
-
-
-def assert_keyring_asked_once_each(keyring: TestKeyring, never: Iterable[str] = ()) -> None:
-    lookups = keyring.lookups()
-    repeated = [k for k, n in Counter(lookups).items() if n > 1]
-    assert not repeated, f"keyring asked more than once: {repeated}"
-    asked = {s for s, _ in lookups}
-    for url in never:
-        assert not {service(url), service(url) + "/"} & asked, f"{url} asked: {lookups}"
-
-
-# --------------------------------------------------------------- scenario 1
 
 
 ALL_USERS = ("__token__", "gitlab-ci-token", "own", "none")
@@ -160,56 +155,6 @@ def test_scenario_1_fails_on_stock_pip(
 
 
 # --------------------------------------------------------------- scenario 2
-
-
-PROMPTS = {
-    "user": r"User for [^ ]+: ",
-    "password": r"Password: ",
-    "save": r"Save credentials to keyring \[y/N\]: ",
-}
-
-
-def run_with_prompts(
-    pip: PipEnv, args: list[str], answers: list[tuple[str, str]], env: dict[str, str]
-) -> tuple[PipResult, list[str]]:
-    """``pip install`` on a pty, answering its prompts like a user who says yes to saving.
-
-    ``answers`` holds one ``(username, password)`` per ``User for`` prompt, in
-    order. Returns pip's result and the prompts it showed, in order.
-    """
-    import pexpect
-
-    cmd = ["-m", "pip", "install", "--no-cache-dir", "--progress-bar", "off"]
-    cmd += ["--target", str(pip.workdir / "target-prompted"), *args]
-    child = pexpect.spawn(
-        str(pip.python),
-        cmd,
-        env=pip.env(env),
-        cwd=str(pip.workdir),
-        encoding="utf-8",
-        timeout=120,
-        dimensions=(40, 250),
-    )
-    pending = list(answers)
-    seen: list[str] = []
-    output: list[str] = []
-    password = ""
-    while True:
-        which = child.expect([*PROMPTS.values(), pexpect.EOF])
-        output.append(child.before or "")
-        if which == len(PROMPTS):
-            break
-        seen.append(list(PROMPTS)[which])
-        if seen[-1] == "user":
-            username, password = pending.pop(0) if pending else ("", "")
-            child.sendline(username)
-        elif seen[-1] == "password":
-            child.sendline(password)
-        else:
-            child.sendline("y")
-    child.close()
-    status = child.exitstatus if child.exitstatus is not None else -1
-    return PipResult(args, status, "".join(output), "", tuple(pip.secrets)), seen
 
 
 def prompt_case(

@@ -16,24 +16,30 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
-from tests.integration.test_recipes import (
-    P1,
-    P2,
-    RECIPES,
-    assert_files_used,
-    assert_ok,
-    gitlab_job,
-    local_host,
-    projects,  # noqa: F401 - the recipes' fixture, asked for by name
-    run_steps,
-    with_path,
-)
 from tests.support.bearer_registry import BearerRegistry
 from tests.support.credhelpers import UV_VERSION, ensure_uv
 from tests.support.pip_versions import NEWEST_PIP
 from tests.support.pipenvs import MakePip
+from tests.support.recipes import (
+    P1,
+    P2,
+    RECIPES,
+    add_recipe_projects,
+    assert_files_used,
+    assert_ok,
+    gitlab_job,
+    local_host,
+    run_steps,
+    with_path,
+)
 
 DOC_REGISTRY = "https://registry.example.com"
+
+
+@pytest.fixture
+def projects(gitlab: FakeGitLab) -> FakeGitLab:
+    """The recipes' two projects (``docs/recipes.md`` names them)."""
+    return add_recipe_projects(gitlab)
 
 
 def install_script(bindir: Path, name: str, body: str) -> Path:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
-from tests.integration.preloaded_python import fresh_copy, stdlib_dir, tree_digest
 from tests.support import pipenvs
+from tests.support.preloaded_python import fresh_copy, stdlib_dir, tree_digest
 from tests.support.projects import P1, P2, assert_own_tokens
 from tests.support.sdists import buildme_sdist
 

@@ -23,7 +23,9 @@ from pip_scoped_auth.demo.registries import Registry
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab
 from tests.support.httpserver import serve_wsgi
 from tests.support.object_storage import ObjectStorage
+from tests.support.projects import P1, P2
 from tests.support.registries import ServeRegistry
+from tests.support.sdists import buildme_sdist
 from tests.support.upstream import UpstreamIndex
 
 __all__ = [
@@ -104,3 +106,13 @@ def serve_registry() -> Iterator[ServeRegistry]:
 def registry(request: pytest.FixtureRequest, serve_registry: ServeRegistry) -> Registry:
     """The layout named by an indirect parameter: ``parametrize(..., indirect=True)``."""
     return serve_registry(str(request.param))
+
+
+@pytest.fixture
+def build_projects(gitlab: FakeGitLab) -> FakeGitLab:
+    """``buildme`` (an sdist) in project 323, its build backend ``tinybackend`` only in 324."""
+    gitlab.add_project(P1, "my-group/project-1")
+    gitlab.add_project(P2, "my-group/project-2")
+    gitlab.add_file(P1, "buildme", "1.0", "buildme-1.0.tar.gz", buildme_sdist())
+    gitlab.add_package(P2, "tinybackend", "1.0")
+    return gitlab

@@ -7,6 +7,8 @@ checks that every authenticated request carried its own project's token.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pip_scoped_auth.demo.registries.gitlab import FakeGitLab, Token
@@ -82,3 +84,65 @@ def keyring_case(
         keyring.set(service(url) + slash, username or token.username, token.secret)
         urls.append(url)
     return KeyringCase(urls, tokens)
+
+
+def assert_keyring_asked_once_each(keyring: TestKeyring, never: Iterable[str] = ()) -> None:
+    lookups = keyring.lookups()
+    repeated = [k for k, n in Counter(lookups).items() if n > 1]
+    assert not repeated, f"keyring asked more than once: {repeated}"
+    asked = {s for s, _ in lookups}
+    for url in never:
+        assert not {service(url), service(url) + "/"} & asked, f"{url} asked: {lookups}"
+
+
+# --------------------------------------------------------------- scenario 1
+
+
+PROMPTS = {
+    "user": r"User for [^ ]+: ",
+    "password": r"Password: ",
+    "save": r"Save credentials to keyring \[y/N\]: ",
+}
+
+
+def run_with_prompts(
+    pip: PipEnv, args: list[str], answers: list[tuple[str, str]], env: dict[str, str]
+) -> tuple[PipResult, list[str]]:
+    """``pip install`` on a pty, answering its prompts like a user who says yes to saving.
+
+    ``answers`` holds one ``(username, password)`` per ``User for`` prompt, in
+    order. Returns pip's result and the prompts it showed, in order.
+    """
+    import pexpect
+
+    cmd = ["-m", "pip", "install", "--no-cache-dir", "--progress-bar", "off"]
+    cmd += ["--target", str(pip.workdir / "target-prompted"), *args]
+    child = pexpect.spawn(
+        str(pip.python),
+        cmd,
+        env=pip.env(env),
+        cwd=str(pip.workdir),
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(40, 250),
+    )
+    pending = list(answers)
+    seen: list[str] = []
+    output: list[str] = []
+    password = ""
+    while True:
+        which = child.expect([*PROMPTS.values(), pexpect.EOF])
+        output.append(child.before or "")
+        if which == len(PROMPTS):
+            break
+        seen.append(list(PROMPTS)[which])
+        if seen[-1] == "user":
+            username, password = pending.pop(0) if pending else ("", "")
+            child.sendline(username)
+        elif seen[-1] == "password":
+            child.sendline(password)
+        else:
+            child.sendline("y")
+    child.close()
+    status = child.exitstatus if child.exitstatus is not None else -1
+    return PipResult(args, status, "".join(output), "", tuple(pip.secrets)), seen
