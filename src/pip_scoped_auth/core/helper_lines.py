@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pip_scoped_auth.core.location import Scope
+from pip_scoped_auth.core.location import Scope, longest_prefix
 from pip_scoped_auth.core.urls import index_scope, split_userinfo
 
 __all__ = ["DEFAULT_TIMEOUT", "HelperLine", "HelperTable", "find_command", "parse_helper_lines"]
@@ -105,9 +105,4 @@ class HelperTable:
         return list(self._by_prefix.values())
 
     def helper_for(self, location: Scope) -> HelperLine | None:
-        segments = location.segments
-        for n in range(len(segments), -1, -1):
-            found = self._by_prefix.get(Scope(location.origin, segments[:n]))
-            if found is not None:
-                return found
-        return None
+        return longest_prefix(self._by_prefix, location)

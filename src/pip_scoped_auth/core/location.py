@@ -7,9 +7,12 @@ segments), and every comparison the shim makes is between these.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple, TypeVar
 
-__all__ = ["DEFAULT_PORTS", "Origin", "Scope"]
+__all__ = ["DEFAULT_PORTS", "Origin", "Scope", "longest_prefix"]
+
+_T = TypeVar("_T")
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -63,3 +66,19 @@ class Scope(NamedTuple):
         """True where ``other`` lies under this scope on segment boundaries."""
         n = len(self.segments)
         return self.origin == other.origin and other.segments[:n] == self.segments
+
+
+def longest_prefix(by_scope: Mapping[Scope, _T], location: Scope) -> _T | None:
+    """The value of the longest scope in ``by_scope`` that contains ``location``.
+
+    Walks ``location``'s own path prefixes from longest to shortest and probes
+    the mapping, so the cost grows with URL depth, not with the number of
+    scopes. Segment boundaries only: ``/projects/12/`` never contains
+    ``/projects/123/``.
+    """
+    segments = location.segments
+    for n in range(len(segments), -1, -1):
+        found = by_scope.get(Scope(location.origin, segments[:n]))
+        if found is not None:
+            return found
+    return None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Optional
 
-from pip_scoped_auth.core.location import Origin, Scope
+from pip_scoped_auth.core.location import Origin, Scope, longest_prefix
 from pip_scoped_auth.core.secrets import NOBODY, Login
 from pip_scoped_auth.core.urls import (
     index_scope,
@@ -112,11 +112,9 @@ class ScopeTable:
         for origin in (location.origin, location.origin.downgraded()):
             if origin is None or origin not in self.origins:
                 continue
-            segments = location.segments
-            for n in range(len(segments), -1, -1):
-                entry = self.entries.get(Scope(origin, segments[:n]))
-                if entry is not None:
-                    return entry
+            entry = longest_prefix(self.entries, Scope(origin, location.segments))
+            if entry is not None:
+                return entry
         return self._locked(location)
 
     def _locked(self, location: Scope) -> IndexEntry | None:
@@ -163,12 +161,7 @@ class CredentialStore:
 
     def within(self, location: Scope) -> Login | None:
         """The login learned for the longest scope that contains ``location``."""
-        segments = location.segments
-        for n in range(len(segments), -1, -1):
-            found = self._by_scope.get(Scope(location.origin, segments[:n]))
-            if found is not None:
-                return found
-        return None
+        return longest_prefix(self._by_scope, location)
 
     def put(self, scope: Scope, login: Login) -> None:
         self._by_scope[scope] = login
