@@ -18,6 +18,7 @@ from pip_scoped_auth.core.scopes import AuthInfo
 from pip_scoped_auth.core.secrets import Login
 from pip_scoped_auth.core.versions import version_tuple
 from pip_scoped_auth.pip_layer import children, compat
+from pip_scoped_auth.pip_layer.config import netrc_answer
 from pip_scoped_auth.pip_layer.runtime import PipRuntime
 
 __all__ = ["PipBridge"]
@@ -62,8 +63,7 @@ class PipBridge:
         return result[0], result[1]
 
     def netrc(self, url: str) -> AuthInfo | None:
-        found = self.get_netrc_auth(url)
-        return (found[0], found[1]) if found else None
+        return netrc_answer(self.get_netrc_auth, url)
 
     def state(self, auth: Any) -> AuthState:
         state = self._states.get(auth)

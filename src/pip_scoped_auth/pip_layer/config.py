@@ -176,7 +176,12 @@ def netrc_lookup() -> Callable[[str], AuthInfo | None] | None:
         return None
 
     def lookup(url: str) -> AuthInfo | None:
-        found = get_netrc_auth(url)
-        return (found[0], found[1]) if found else None
+        return netrc_answer(get_netrc_auth, url)
 
     return lookup
+
+
+def netrc_answer(get_netrc_auth: Callable[[str], Any], url: str) -> AuthInfo | None:
+    """requests' ``get_netrc_auth`` answer as pip's plain pair: the one netrc conversion."""
+    found = get_netrc_auth(url)
+    return (found[0], found[1]) if found else None
