@@ -53,15 +53,51 @@ TARGETS = frozenset(
 OFF_VALUES = frozenset({"0", "false", "off", "no"})
 
 
+#: Top-level names served from this file's own directory, in a process where a
+#: target was imported while that directory was no longer on ``sys.path``.
+SERVED = frozenset({"pip_scoped_auth", "wrapt"})
+
+#: ``None``, or this file's directory once :func:`_bootstrap_from_here` ran:
+#: pip 26.2 starts its build-dependency child pip with a ``sitecustomize``
+#: that takes site-packages off ``sys.path`` after ``site`` ran this hook, so
+#: ``pip_scoped_auth`` and ``wrapt`` are found here, for pip only, by path.
+_serve_from: "list[str] | None" = None
+
+
 def find_spec(name: str, path: "Any" = None, target: "Any" = None) -> "Any":
     """Answer only for :data:`TARGETS`, through ``_bootstrap`` (imported only then)."""
     if name not in TARGETS:
-        return None
+        if _serve_from is None or name.partition(".")[0] not in SERVED:
+            return None
+        return _from_here(name, path, target)
     try:
         from pip_scoped_auth import _bootstrap
     except Exception:
-        return None
+        _bootstrap = _bootstrap_from_here()
+        if _bootstrap is None:
+            return None
     return _bootstrap.ScopedAuthFinder().find_spec(name, path, target)
+
+
+def _bootstrap_from_here() -> "Any":
+    """``_bootstrap`` found in this file's directory, once per process (None: not there)."""
+    global _serve_from
+    if _serve_from is not None:
+        return None
+    try:
+        _serve_from = [os.path.dirname(os.path.abspath(__file__))]
+        from pip_scoped_auth import _bootstrap
+
+        return _bootstrap
+    except Exception:
+        return None
+
+
+def _from_here(name: str, path: "Any", target: "Any") -> "Any":
+    for finder in sys.meta_path:
+        if getattr(finder, "__name__", "") == "PathFinder":
+            return finder.find_spec(name, path if path is not None else _serve_from, target)
+    return None
 
 
 def arm() -> None:

@@ -135,22 +135,8 @@ def _inprocess_supported(pip_version: str) -> bool:
 MODES = ["subprocess", "inprocess", "venv"]
 
 
-#: pips that start the build-dependency child inside their build environment,
-#: whose sitecustomize hides site-packages: that child runs without the shim.
-CHILD_WITHOUT_SHIM = {"26.2"}
-
-
-def _child_is_scoped_on(pip_version: str) -> None:
-    if pip_version in CHILD_WITHOUT_SHIM:
-        pytest.skip(
-            f"pip {pip_version} starts the child inside its build environment, without the "
-            "shim (test_pip_26_2_child_inside_the_build_env_keeps_pips_command_line)"
-        )
-
-
 def _mode_args(mode: str, pip_version: str) -> list[str]:
     if mode == "subprocess":
-        _child_is_scoped_on(pip_version)
         return []
     if mode == "venv":
         if version_tuple(pip_version) < (26, 2):
@@ -251,7 +237,6 @@ def test_a_failing_child_prints_no_token(
 
     The leak check after the test scans pip's output and its ``--log`` file.
     """
-    _child_is_scoped_on(pip_version)
     tokens = _tokens(broken_projects)
     pip = make_pip(pip_version)
     pip.secrets.extend(t.secret for t in tokens.values())
@@ -329,7 +314,6 @@ def test_one_prompt_in_total_for_parent_and_child(
     same_index_build: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
     """The parent prompts once; the child gets the answer and never prompts (pip issue 10665)."""
-    _child_is_scoped_on(pip_version)
     token = same_index_build.project_deploy_token(P1)
     pip = make_pip(pip_version)
     pip.secrets.append(token.secret)
@@ -357,16 +341,13 @@ def test_status_says_what_build_children_get(make_pip: MakePip) -> None:
     )
 
 
-@pytest.mark.token_in_output_expected(
-    "pip 26.2 starts the child inside its build environment, without the shim: "
-    "the child keeps pip's own command line, tokens included (README: Limits)"
-)
 @pytest.mark.parametrize("pip_version", ["26.2"])
-def test_pip_26_2_child_inside_the_build_env_keeps_pips_command_line(
+def test_pip_26_2_child_inside_the_build_env_is_scoped(
     build_projects: FakeGitLab, make_pip: MakePip, pip_version: str
 ) -> None:
-    """26.2's child cannot load the shim (its build env's sitecustomize hides site-packages):
-    it must get its URLs as pip wrote them, and still install (26.2 guesses by common path)."""
+    """26.2 starts the child inside its build environment, whose sitecustomize takes
+    site-packages off ``sys.path`` after start-up armed the hook: the hook loads the shim from
+    its own directory, so the child is scoped and its command line holds no token."""
     tokens = _tokens(build_projects)
     pip = make_pip(pip_version)
     pip.secrets.extend(t.secret for t in tokens.values())
@@ -376,5 +357,21 @@ def test_pip_26_2_child_inside_the_build_env_keeps_pips_command_line(
         result = pip.install("buildme", *_index_args(urls, P1))
     _assert_built(pip, result)
     assert_own_tokens(build_projects, tokens, {P1, P2})
-    assert "handed over in its environment" not in result.output
-    assert watch.children and watch.leaks, "the child was expected with pip's own command line"
+    assert "handed over in its environment" in result.output, result.redacted()
+    assert watch.children and not watch.leaks, watch.leaks
+
+
+@pytest.mark.token_in_output_expected(
+    "stock pip 26.2 puts the index URLs, tokens included, on the child's command line"
+)
+def test_stock_pip_26_2_child_gets_tokens_on_its_command_line(
+    build_projects: FakeGitLab, make_pip: MakePip
+) -> None:
+    tokens = _tokens(build_projects)
+    pip = make_pip("26.2", shim=False)
+    pip.secrets.extend(t.secret for t in tokens.values())
+    urls = {p: _index(build_projects, p, "id", token=tokens[p]) for p in (P1, P2)}
+    watch = CmdlineWatch(pip)
+    with watch.running():
+        pip.install("buildme", *_index_args(urls, P1))
+    assert watch.children and watch.leaks, "stock 26.2's child was expected with tokens in argv"

@@ -133,7 +133,7 @@ def _finder(index_urls: list[str], state: AuthState | None = None) -> Any:
 
 
 def _armed(monkeypatch: pytest.MonkeyPatch) -> None:
-    hook = SimpleNamespace(__name__="_pip_scoped_auth_hook")
+    hook = SimpleNamespace(__name__="_pip_scoped_auth_hook", find_spec=lambda *args: None)
     monkeypatch.setattr(sys, "meta_path", [hook, *sys.meta_path])
 
 
@@ -176,18 +176,19 @@ def test_a_stock_child_keeps_pip_s_own_command_line(monkeypatch: pytest.MonkeyPa
     assert build._rewrite([sys.executable, "r", "-i", url], _finder([url]), ROOT) is None
 
 
-def test_a_child_inside_pip_s_build_environment_is_not_scoped(
+def test_a_child_inside_pip_s_build_environment_is_scoped(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     """pip 26.2 starts the child with PYTHONPATH on its build env's sitecustomize, which
-    drops site-packages: the child cannot load the shim, so its URLs stay as pip wrote them."""
+    drops site-packages after start-up armed the hook: the hook loads the shim from its own
+    directory, so the child gets its URLs without credentials like any scoped child."""
     _armed(monkeypatch)
-    assert children.child_is_scoped(sys.executable, {"PYTHONPATH": str(tmp_path)})
     (tmp_path / "sitecustomize.py").write_text("")
-    assert not children.child_is_scoped(sys.executable, {"PYTHONPATH": str(tmp_path)})
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    assert children.child_is_scoped(sys.executable)
     url = f"http://deploy:{SECRET}@gl.test/simple"
-    env = {"PYTHONPATH": str(tmp_path)}
-    assert build._rewrite([sys.executable, "r", "-i", url], _finder([url]), ROOT, env) is None
+    rewritten = build._rewrite([sys.executable, "r", "-i", url], _finder([url]), ROOT)
+    assert rewritten is not None and SECRET not in " ".join(rewritten[0])
 
 
 def test_receive_takes_the_variable_out_of_the_environment(

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -94,11 +93,9 @@ def _login_for(url: str, is_index: bool, state: AuthState | None, index_urls: An
     return Login.of(username, None) if username is not None else None
 
 
-def _rewrite(
-    cmd: list[str], finder: Any, root: str, environ: Mapping[str, str] | None = None
-) -> tuple[list[str], Handover] | None:
+def _rewrite(cmd: list[str], finder: Any, root: str) -> tuple[list[str], Handover] | None:
     """The child's argv without userinfo, and its logins (None: leave it as pip built it)."""
-    if not cmd or not child_is_scoped(cmd[0], environ):
+    if not cmd or not child_is_scoped(cmd[0]):
         return None
     state, index_urls = _auth_state(finder, root)
     out = list(cmd)
@@ -148,9 +145,8 @@ def _call_subprocess_wrapper(module: ModuleType) -> Any:
         plan = None
         if finder is not None and isinstance(cmd, list):
             try:
-                child_env = {**os.environ, **(kwargs.get("extra_environ") or {})}
                 argv = [str(c) for c in cmd]
-                plan = _rewrite(argv, finder, compat.pip_root(module), child_env)
+                plan = _rewrite(argv, finder, compat.pip_root(module))
             except Exception as exc:
                 warn_once(
                     f"internal error ({type(exc).__name__}) preparing a build-dependency "

@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from collections.abc import Mapping
 
 from pip_scoped_auth.core.handover import ENV_VAR, Handover
 from pip_scoped_auth.core.notice import warn_once
@@ -43,25 +42,21 @@ def receive() -> Handover:
     return _received[0]
 
 
-def child_is_scoped(executable: str, environ: Mapping[str, str] | None = None) -> bool:
+def child_is_scoped(executable: str) -> bool:
     """Whether the child pip run by ``executable`` arms the shim, so it may get a stripped argv.
 
     A stock child (no shim) needs the credentials in its URLs: stripping them
     would break it. The default build isolation runs this very interpreter
     (``sys.executable``, compared as a string: a venv's ``python`` is a
     symlink to its base interpreter, which may run without the shim), which
-    arms the shim where start-up armed it here (:func:`_is_hook`), unless the child's
-    ``PYTHONPATH`` brings a ``sitecustomize`` (pip 26.2 starts the child inside
-    its build environment, whose ``sitecustomize`` drops site-packages from
-    ``sys.path``: the child's hook then cannot import the shim). pip 26.2+'s
+    arms the shim where start-up armed it here (:func:`_is_hook`), also where the
+    child's ``PYTHONPATH`` brings a ``sitecustomize`` that drops site-packages
+    from ``sys.path`` (pip 26.2 starts the child inside its build environment):
+    the start-up hook then loads the shim from its own directory. pip 26.2+'s
     ``venv-isolation`` runs a build venv's interpreter: scoped where the shim
     armed that venv.
     """
     if executable == sys.executable:
-        env = os.environ if environ is None else environ
-        paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        if any(os.path.isfile(os.path.join(p, "sitecustomize.py")) for p in paths):
-            return False
         return any(_is_hook(f) for f in sys.meta_path)
     return _build_venv_armed(executable)
 
