@@ -99,14 +99,12 @@ def _table(root: str) -> HelperTable | None:
 
 def call_wrapper(
     bridge: Any,
-    active: Callable[[Any], bool],
-    stand_down: Callable[[str, BaseException], None],
 ) -> Callable[..., Any]:
     """``MultiDomainBasicAuth.__call__``: pip prepares the request, then a helper's headers.
 
-    ``active`` and ``stand_down`` are the pip layer's guard: an exception in
-    this code stands the shim down with its one warning line, and pip's own
-    ``__call__`` then runs, outside every ``try``.
+    The bridge's runtime is the guard: an exception in this code stands the
+    shim down with its one warning line, and pip's own ``__call__`` then runs,
+    outside every ``try``.
     """
     root = bridge.module.__name__.split("._internal.")[0]
 
@@ -135,18 +133,18 @@ def call_wrapper(
         request.url = bridge.split_auth_netloc_from_url(request.url)[0]
         _apply(request, *chosen)
         request.register_hook("response", auth.handle_401)
-        _hook_first(request, _response_hook(bridge, auth, active, stand_down))
+        _hook_first(request, _response_hook(bridge, auth))
         return request
 
     def wrapper(wrapped: Any, auth: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         request: Any = args[0] if args else kwargs.get("req")
-        if active(auth):
+        if bridge.runtime.active(auth):
             try:
                 chosen = plan(auth, str(request.url))
                 if chosen is not None:
                     return prepare(auth, request, chosen)
             except Exception as exc:
-                stand_down(bridge.version, exc)
+                bridge.runtime.stand_down(exc)
         return wrapped(*args, **kwargs)
 
     return wrapper
@@ -173,8 +171,6 @@ def _hook_first(request: Any, hook: Callable[..., Any]) -> None:
 def _response_hook(
     bridge: Any,
     auth: Any,
-    active: Callable[[Any], bool],
-    stand_down: Callable[[str, BaseException], None],
 ) -> Callable[..., Any]:
     """After a 401/403 on a reused helper answer: ask the helper again once and resend.
 
@@ -184,7 +180,7 @@ def _response_hook(
     """
 
     def hook(resp: Any, **kwargs: Any) -> Any:
-        if getattr(resp, "status_code", None) not in (401, 403) or not active(auth):
+        if getattr(resp, "status_code", None) not in (401, 403) or not bridge.runtime.active(auth):
             return resp
         sent = getattr(resp.request, _SENT_ATTR, None)
         if sent is None:
@@ -202,7 +198,7 @@ def _response_hook(
             _apply(retry, plan, fresh)
             _log_retry(bridge, plan, resp.status_code)
         except Exception as exc:
-            stand_down(bridge.version, exc)
+            bridge.runtime.stand_down(exc)
             return resp
         new_resp = resp.connection.send(retry, **kwargs)
         new_resp.history.append(resp)
@@ -237,8 +233,6 @@ def redecide_redirect(
     session: Any,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    active: Callable[[Any], bool],
-    stand_down: Callable[[str, BaseException], None],
 ) -> None:
     """requests' ``rebuild_auth`` ran: drop the helper headers, then decide for the target.
 
@@ -248,7 +242,7 @@ def redecide_redirect(
     already put another credential in their place), then set again only
     where the target itself gets a helper.
     """
-    if not active(session):
+    if not bridge.runtime.active(session):
         return
     try:
         prepared = args[0] if args else kwargs.get("prepared_request")
@@ -270,7 +264,7 @@ def redecide_redirect(
             _apply(prepared, plan, answer)
             _log(bridge, plan, answer)
     except Exception as exc:
-        stand_down(bridge.version, exc)
+        bridge.runtime.stand_down(exc)
 
 
 def reset() -> None:

@@ -101,7 +101,7 @@ def _auth_targets(module: ModuleType, runtime: PipRuntime) -> list[Target]:
         (cls, "_get_url_and_credentials", url_and_credentials(bridge)),
         (cls, "_get_new_credentials", new_credentials(bridge)),
         (cls, "handle_401", handle_401(bridge)),
-        (cls, "__call__", helpers.call_wrapper(bridge, runtime.active, runtime.stand_down_for)),
+        (cls, "__call__", helpers.call_wrapper(bridge)),
     ]
     mixin = compat.redirect_mixin(runtime.root)
     if mixin is not None:

@@ -26,9 +26,7 @@ def rebuild_auth(bridge: PipBridge) -> Wrapper:
         runtime = bridge.runtime
         if runtime.active(session):
             runtime.safely(_redecide, bridge, session, args, kwargs)
-            helpers.redecide_redirect(
-                bridge, session, args, kwargs, runtime.active, runtime.stand_down_for
-            )
+            helpers.redecide_redirect(bridge, session, args, kwargs)
         return result
 
     return wrapper

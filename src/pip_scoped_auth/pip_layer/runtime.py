@@ -69,10 +69,6 @@ class PipRuntime:
             "pip continues unpatched for this run"
         )
 
-    def stand_down_for(self, version: str, exc: BaseException) -> None:
-        """:meth:`stand_down` in the shape :mod:`.helpers` calls it (the version is ours)."""
-        self.stand_down(exc)
-
     def log_once(self, logger_name: str, key: tuple[str, ...], message: str) -> None:
         """One line in pip's own ``-v`` log per ``key`` (pip's VERBOSE level, 22.0+).
 
